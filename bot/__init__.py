@@ -1,0 +1,1 @@
+"""opsbot: a Slack assistant for internet-operations teams, built on a plain-Python core."""

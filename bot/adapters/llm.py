@@ -1,0 +1,78 @@
+"""An optional LLM through LangChain that writes grounded, cited answers from the prompts/ files."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from langchain_core.messages import HumanMessage, SystemMessage
+
+from bot.domain.answering import NotSupported
+from bot.domain.errors import OpsbotError
+from bot.domain.models import Language, Passage
+from bot.settings import Settings
+
+_CITATION = re.compile(r"\[(\d+)\]")
+NOT_COVERED_MARK = "NOT_COVERED"
+
+
+class LLMConfigurationError(OpsbotError):
+    """OPSBOT_LLM names a provider or model that cannot be set up."""
+
+
+class LangChainAnswerWriter:
+    """Any LangChain chat model (`provider:model`); prompts are files, one per language."""
+
+    def __init__(self, settings: Settings, prompts_dir: Path, model: Any | None = None) -> None:
+        self._prompts = {
+            "zh": (prompts_dir / "answer_system_zh.md").read_text(encoding="utf-8"),
+            "en": (prompts_dir / "answer_system_en.md").read_text(encoding="utf-8"),
+        }
+        self._user_template = (prompts_dir / "answer_user.md").read_text(encoding="utf-8")
+        self._model = model if model is not None else self._build_model(settings)
+
+    @staticmethod
+    def _build_model(settings: Settings) -> Any:
+        from langchain.chat_models import init_chat_model
+
+        provider, _, model_name = settings.llm.partition(":")
+        kwargs: dict[str, Any] = {"timeout": settings.llm_timeout_s, "max_retries": 0}
+        if settings.llm_base_url:
+            kwargs["base_url"] = settings.llm_base_url
+        if settings.llm_api_key is not None:
+            kwargs["api_key"] = settings.llm_api_key.get_secret_value()
+        elif provider == "openai" and settings.llm_base_url:
+            kwargs["api_key"] = "unused"  # local OpenAI-compatible servers ignore it, the client needs one
+        try:
+            return init_chat_model(model_name, model_provider=provider, **kwargs)
+        except Exception as error:  # message names only the provider, never a key
+            raise LLMConfigurationError(
+                f"OPSBOT_LLM={settings.llm!r} could not be set up ({type(error).__name__}). "
+                "Check the provider name, its package, and OPSBOT_LLM_API_KEY."
+            ) from None
+
+    def messages(self, question: str, language: Language, passages: list[Passage]) -> list[Any]:
+        context = "\n\n".join(
+            f"[{number}] {passage.section}\n{passage.text}" for number, passage in enumerate(passages, 1)
+        )
+        user = self._user_template.format(context=context, question=question)
+        return [SystemMessage(self._prompts[language]), HumanMessage(user)]
+
+    def write(self, question: str, language: Language, passages: list[Passage]) -> str:
+        reply = self._model.invoke(self.messages(question, language, passages))
+        text = reply.content if isinstance(reply.content, str) else str(reply.content)
+        return self.check(text, len(passages))
+
+    @staticmethod
+    def check(text: str, passage_count: int) -> str:
+        """Refusals become NotSupported; citations of passages that do not exist are dropped."""
+        text = text.strip()
+        if not text or NOT_COVERED_MARK in text:
+            raise NotSupported()
+        cleaned = _CITATION.sub(
+            lambda match: match.group(0) if 1 <= int(match.group(1)) <= passage_count else "", text
+        )
+        if not _CITATION.search(cleaned):
+            raise ValueError("the LLM answer cites no passage")
+        return cleaned

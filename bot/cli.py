@@ -1,0 +1,125 @@
+"""The `opsbot` command: index the knowledge base and ask it questions from a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from typing import TextIO
+
+from pydantic import ValidationError
+
+from bot.domain.errors import InvalidQuestion, OpsbotError
+from bot.domain.extractive import format_citation
+from bot.domain.models import Answer
+from bot.settings import Settings
+
+EXIT_USAGE = 2
+EXIT_UNAVAILABLE = 1
+PROGRESS_MIN_RECORDS = 256
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="opsbot", description="Ask your operations playbook; index the knowledge base."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    ask = commands.add_parser("ask", help="answer a question from the playbook, with sources")
+    ask.add_argument("question", help="the question, or - to read one question per line from stdin")
+    ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+    commands.add_parser("index", help="index the knowledge directory (only what changed)")
+    return parser
+
+
+def _settings_error(error: ValidationError) -> str:
+    """Name the variable and the problem, never the value (it may be a secret)."""
+    problems = []
+    for item in error.errors():
+        field = ".".join(str(part) for part in item["loc"]) or "settings"
+        problems.append(f"{field.upper() if field != 'settings' else field}: {item['msg']}")
+    return "invalid configuration: " + "; ".join(problems)
+
+
+def _progress_bar(total: int) -> Callable[[int], None]:
+    from tqdm import tqdm
+
+    bar = tqdm(
+        total=total,
+        unit="passage",
+        desc="Embedding",
+        file=sys.stderr,
+        disable=None if total >= PROGRESS_MIN_RECORDS else True,
+        leave=False,
+    )
+
+    def advance(done: int) -> None:
+        bar.update(done)
+        if bar.n >= total:
+            bar.close()
+
+    return advance
+
+
+def render_text(answer: Answer) -> str:
+    lines = [answer.note] if answer.note else []
+    lines.append(answer.text)
+    if answer.sources:
+        lines.append("")
+        lines.extend(format_citation(n, passage) for n, passage in enumerate(answer.sources, 1))
+    return "\n".join(lines)
+
+
+def _ask_batch(answer: Callable[[str], Answer], stream: TextIO, as_json: bool, out: TextIO) -> int:
+    """One answer per input line, in order; a bad line reports its error and the batch goes on."""
+    for raw in sys.stdin.buffer if stream is sys.stdin else (line.encode() for line in stream):
+        line = raw.rstrip(b"\r\n")
+        try:
+            question = line.decode("utf-8")
+        except UnicodeDecodeError:
+            question = line.decode("utf-8", errors="replace")
+        try:
+            result: dict[str, object] | str = (
+                answer(question).to_json() if as_json else render_text(answer(question))
+            )
+        except InvalidQuestion as error:
+            result = {"question": question, "error": str(error)} if as_json else f"error: {error}"
+        print(json.dumps(result, ensure_ascii=False) if as_json else f"{result}\n", file=out, flush=True)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, out: TextIO | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="opsbot: %(message)s", stream=sys.stderr)
+    out = out or sys.stdout
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        print(f"opsbot: {_settings_error(error)}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        from bot.container import bootstrap
+
+        container = bootstrap(settings, progress=_progress_bar)
+        if args.command == "index":
+            print(container.knowledge.refresh().summary(), file=out)
+            return 0
+        report = container.knowledge.refresh()
+        if report.rebuilt_reason:
+            print(f"opsbot: the index was rebuilt: {report.rebuilt_reason}", file=sys.stderr)
+        if args.question == "-":
+            return _ask_batch(container.answerer.answer, stdin or sys.stdin, args.json, out)
+        answer = container.answerer.answer(args.question)
+        print(
+            json.dumps(answer.to_json(), ensure_ascii=False) if args.json else render_text(answer), file=out
+        )
+        return 0
+    except InvalidQuestion as error:
+        print(f"opsbot: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except OpsbotError as error:
+        print(f"opsbot: {error}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    except KeyboardInterrupt:
+        return 130

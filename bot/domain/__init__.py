@@ -1,0 +1,1 @@
+"""Plain-Python domain: answering, and later checklists and reminders. No Slack, Chroma or scheduler here."""

@@ -1,0 +1,64 @@
+"""Value objects shared by the answer pipeline and every front end."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Language = Literal["zh", "en"]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One list item or paragraph of a knowledge document, with where it came from."""
+
+    chunk_id: str
+    source: str
+    section: str
+    text: str
+    position: int = 0
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk and how relevant it is to one question."""
+
+    chunk: Chunk
+    score: float
+
+    @property
+    def source(self) -> str:
+        return self.chunk.source
+
+    @property
+    def section(self) -> str:
+        return self.chunk.section
+
+    @property
+    def text(self) -> str:
+        return self.chunk.text
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What every front end shows: the answer text and the numbered sources it cites."""
+
+    question: str
+    text: str
+    sources: list[Passage] = field(default_factory=list)
+    language: Language = "zh"
+    note: str = ""
+
+    @property
+    def covered(self) -> bool:
+        return bool(self.sources)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "sources": [
+                {"source": p.source, "section": p.section, "text": p.text, "score": round(p.score, 4)}
+                for p in self.sources
+            ],
+        }

@@ -1,0 +1,1 @@
+"""Loading, splitting, indexing and retrieving the knowledge base."""

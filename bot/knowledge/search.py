@@ -1,0 +1,170 @@
+"""Hybrid retrieval: dense e5 scores on chunks, sections and headings, fused with BM25, glossary-expanded.
+
+The weights and the coverage threshold were chosen by measurement (benchmarks/retrieval.py).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.domain.models import Chunk, Passage
+from bot.knowledge.bm25 import BM25Index
+from bot.knowledge.glossary import Glossary
+from bot.knowledge.indexer import section_tail
+from bot.knowledge.splitter import SECTION_SEPARATOR
+from bot.knowledge.store import StoredRecords
+from bot.knowledge.text import tokenize
+
+# Dense evidence: a chunk's own vector, plus its whole section's and its heading's.
+SECTION_WEIGHT = 0.5
+HEADING_WEIGHT = 0.3
+# Fusion of min-max normalised dense scores with max-normalised BM25.
+DENSE_SHARE = 0.7
+# Glossary words count for less than the asker's own words in BM25.
+EXPANSION_WEIGHT = 0.6
+# e5 cosines are compressed (off-topic ≈ on-topic in absolute terms), so coverage is judged by how far
+# the best chunk beats the best background passage, helped a little by lexical overlap.
+LEXICAL_BONUS_PER_POINT = 0.004
+LEXICAL_BONUS_CAP = 5.0
+COVERAGE_THRESHOLD = 0.010
+# A cited section is quoted whole when short; a long one only by its best chunks, up to this size.
+SECTION_CHAR_BUDGET = 500
+
+QueryEmbedder = Callable[[str], np.ndarray]
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """Sections ranked for one question, and whether the knowledge base covers it at all."""
+
+    passages: list[Passage]
+    relevance: float
+    covered: bool
+
+    def sections(self) -> list[str]:
+        return [passage.section for passage in self.passages]
+
+
+def _normalise(values: np.ndarray) -> np.ndarray:
+    span = float(values.max() - values.min()) if values.size else 0.0
+    return (values - values.min()) / span if span > 0 else np.zeros_like(values)
+
+
+class HybridSearcher:
+    """Scores every chunk exactly; the whole corpus lives in memory as one matrix (5,000 chunks ≈ 8 MB)."""
+
+    def __init__(self, records: StoredRecords, glossary: Glossary, embed_query: QueryEmbedder) -> None:
+        self._glossary = glossary
+        self._embed_query = embed_query
+        kinds = [str(meta["kind"]) for meta in records.metadatas]
+        chunk_rows = [i for i, kind in enumerate(kinds) if kind == "chunk"]
+        self.chunks = [
+            Chunk(
+                records.ids[i],
+                str(records.metadatas[i]["source"]),
+                str(records.metadatas[i]["section"]),
+                str(records.metadatas[i]["text"]),
+                int(records.metadatas[i].get("position", 0)),
+            )
+            for i in chunk_rows
+        ]
+        dim = records.vectors.shape[1] if records.vectors.size else 1
+        self._chunk_vectors = records.vectors[chunk_rows] if chunk_rows else np.zeros((0, dim), np.float32)
+        self._section_vectors = self._per_chunk(records, kinds, "section", dim)
+        self._heading_vectors = self._per_chunk(records, kinds, "heading", dim)
+        background = [i for i, kind in enumerate(kinds) if kind == "background"]
+        self._background_vectors = records.vectors[background] if background else np.zeros((0, dim))
+        self._bm25 = BM25Index(
+            [tokenize(section_tail(c.section)) * 2 + tokenize(c.text) for c in self.chunks]
+        )
+
+    def _per_chunk(self, records: StoredRecords, kinds: list[str], kind: str, dim: int) -> np.ndarray:
+        """The vector of each chunk's section (or heading), row-aligned with the chunks."""
+        by_section = {
+            (str(meta["source"]), str(meta["section"])): records.vectors[i]
+            for i, meta in enumerate(records.metadatas)
+            if kinds[i] == kind
+        }
+        zero = np.zeros(dim, dtype=np.float32)
+        rows = [by_section.get((c.source, c.section), zero) for c in self.chunks]
+        return np.vstack(rows) if rows else np.zeros((0, dim), np.float32)
+
+    def _closest_within_budget(self, indexes: list[int], fused: np.ndarray) -> list[int]:
+        """The section's best chunks that fit the budget (always one), back in document order."""
+        picked: list[int] = []
+        used = 0
+        for index in sorted(indexes, key=lambda i: -fused[i]):
+            size = len(self.chunks[index].text)
+            if picked and used + size > SECTION_CHAR_BUDGET:
+                continue
+            picked.append(index)
+            used += size
+        return sorted(picked, key=lambda i: self.chunks[i].position)
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    def topics(self) -> list[str]:
+        """The top-level sections of every document, for 'the playbook covers …'."""
+        seen: dict[str, None] = {}
+        for chunk in self.chunks:
+            parts = chunk.section.split(SECTION_SEPARATOR)
+            if len(parts) >= 2:
+                seen.setdefault(parts[1], None)
+        return list(seen)
+
+    def search(self, question: str, limit: int = 3) -> SearchResult:
+        """Best sections first; `covered` is False when the question is about something else."""
+        if not self.chunks:
+            return SearchResult([], 0.0, False)
+        question = unicodedata.normalize("NFKC", question)
+        expansion = self._glossary.expand(question)
+        query_text = f"{question} ({' '.join(expansion)})" if expansion else question
+        query = np.asarray(self._embed_query(query_text), dtype=np.float32)
+
+        dense = self._chunk_vectors @ query
+        dense_mix = dense + SECTION_WEIGHT * (self._section_vectors @ query)
+        dense_mix += HEADING_WEIGHT * (self._heading_vectors @ query)
+        terms = dict.fromkeys(tokenize(question), 1.0)
+        for term in tokenize(" ".join(expansion)):
+            terms.setdefault(term, EXPANSION_WEIGHT)
+        lexical = self._bm25.scores(terms)
+        lexical_max = float(lexical.max())
+        lexical_norm = lexical / lexical_max if lexical_max > 0 else lexical
+        fused = DENSE_SHARE * _normalise(dense_mix) + (1 - DENSE_SHARE) * lexical_norm
+
+        background_best = (
+            float((self._background_vectors @ query).max()) if len(self._background_vectors) else 0.0
+        )
+        relevance = float(dense.max()) - background_best
+        relevance += LEXICAL_BONUS_PER_POINT * min(lexical_max, LEXICAL_BONUS_CAP)
+        return SearchResult(self._passages(fused, limit), relevance, relevance >= COVERAGE_THRESHOLD)
+
+    def _passages(self, fused: np.ndarray, limit: int) -> list[Passage]:
+        """One passage per section, best first: its closest chunks, in document order."""
+        order = np.argsort(-fused, kind="stable")
+        best_of: dict[tuple[str, str], float] = {}
+        for index in order:
+            chunk = self.chunks[index]
+            key = (chunk.source, chunk.section)
+            if key not in best_of:
+                if len(best_of) == limit:
+                    break
+                best_of[key] = float(fused[index])
+        members: dict[tuple[str, str], list[int]] = {key: [] for key in best_of}
+        for index, chunk in enumerate(self.chunks):
+            key = (chunk.source, chunk.section)
+            if key in members:
+                members[key].append(index)
+        passages = []
+        for key, score in best_of.items():
+            picked = self._closest_within_budget(members[key], fused)
+            first = self.chunks[picked[0]]
+            text = "\n".join(self.chunks[i].text for i in picked)
+            chunk = Chunk(first.chunk_id, first.source, first.section, text, first.position)
+            passages.append(Passage(chunk, score))
+        return passages

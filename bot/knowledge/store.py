@@ -1,0 +1,65 @@
+"""What the indexer and the searcher need from a vector store, and the records they exchange."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+import numpy as np
+
+RecordKind = Literal["chunk", "section", "heading", "background"]
+
+
+@dataclass(frozen=True)
+class IndexRecord:
+    """One vector in the store: a chunk, a whole section, a heading, or a background passage."""
+
+    record_id: str
+    kind: RecordKind
+    source: str
+    section: str
+    text: str
+    embed_text: str
+    fingerprint: str
+    position: int = 0
+    record_count: int = 0
+
+    def metadata(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "source": self.source,
+            "section": self.section,
+            "text": self.text,
+            "fingerprint": self.fingerprint,
+            "position": self.position,
+            "record_count": self.record_count,
+        }
+
+
+@dataclass(frozen=True)
+class StoredRecords:
+    """Everything the store holds, in one read: ids, metadata and an (n, dim) matrix of vectors."""
+
+    ids: list[str]
+    metadatas: list[dict[str, Any]]
+    vectors: np.ndarray
+
+
+class KnowledgeStore(Protocol):
+    """A persistent vector store keyed by source file; the embedder is the store's own business."""
+
+    @property
+    def embedder(self) -> str: ...
+
+    was_rebuilt_reason: str
+
+    def metadatas(self) -> list[dict[str, Any]]: ...
+
+    def delete_source(self, source: str) -> None: ...
+
+    def add(self, records: Sequence[IndexRecord]) -> None: ...
+
+    def load(self) -> StoredRecords: ...
+
+    def recover_from_corruption(self, error: BaseException) -> None: ...

