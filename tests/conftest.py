@@ -1,0 +1,46 @@
+"""Shared fixtures: a private copy of the playbook and settings pointing at temporary directories."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.settings import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+PLAYBOOK = REPO / "knowledge" / "playbook.md"
+SEED = REPO.parent / "shared" / "seeds" / "000_9982b62791af525d.txt"
+
+
+@pytest.fixture
+def knowledge_dir(tmp_path: Path) -> Path:
+    directory = tmp_path / "knowledge"
+    directory.mkdir()
+    shutil.copy(PLAYBOOK, directory / "playbook.md")
+    return directory
+
+
+@pytest.fixture
+def settings(tmp_path: Path, knowledge_dir: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", knowledge_dir=knowledge_dir)
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Tests never pick up a developer's own configuration."""
+    for name in (
+        "OPSBOT_LLM",
+        "OPSBOT_LLM_API_KEY",
+        "OPENAI_API_KEY",
+        "CHROMA_HOST",
+        "CHROMA_PORT",
+        "OPSBOT_DATA_DIR",
+        "OPSBOT_KNOWLEDGE_DIR",
+        "OPSBOT_EMBEDDER",
+        "OPSBOT_LLM_BASE_URL",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    yield

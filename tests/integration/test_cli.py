@@ -1,0 +1,137 @@
+"""The `opsbot` command as a user runs it: real processes, real index, one-line errors, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.settings import Settings
+
+
+def run(
+    settings: Settings, *args: str, stdin: bytes | None = None, **env: str
+) -> subprocess.CompletedProcess[str]:
+    environment = {
+        **os.environ,
+        "OPSBOT_DATA_DIR": str(settings.data_dir),
+        "OPSBOT_KNOWLEDGE_DIR": str(settings.knowledge_dir),
+        **env,
+    }
+    completed = subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        env=environment,
+        timeout=120,
+        check=False,
+    )
+    return subprocess.CompletedProcess(
+        completed.args, completed.returncode, completed.stdout.decode(), completed.stderr.decode()
+    )
+
+
+def test_ask_prints_a_cited_answer(settings: Settings) -> None:
+    result = run(settings, "ask", "活动上线前怎么预热?")
+    assert result.returncode == 0, result.stderr
+    assert "告知" in result.stdout
+    assert "[1] 互联网运营大揭秘 › 活动运营 › 宣传推广    knowledge/playbook.md" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_ask_json_prints_one_object(settings: Settings) -> None:
+    result = run(settings, "ask", "--json", "How do we warm users up before a launch?")
+    payload = json.loads(result.stdout)
+    assert set(payload) == {"question", "answer", "sources"}
+    assert payload["question"] == "How do we warm users up before a launch?"
+    first = payload["sources"][0]
+    assert first["section"] == "互联网运营大揭秘 › 活动运营 › 宣传推广"
+    assert set(first) == {"source", "section", "text", "score"} and isinstance(first["score"], float)
+    scores = [source["score"] for source in payload["sources"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_batch_mode_answers_every_line_in_order_and_reports_bad_lines(settings: Settings) -> None:
+    lines = [
+        "拉新有哪些渠道?".encode(),
+        b"",
+        b"\xff\xfe\x00junk",
+        ("x" * 50_000).encode(),
+        "怎么配置 Kubernetes?".encode(),
+        b"what should we check after a campaign ends?",
+    ]
+    result = run(settings, "ask", "--json", "-", stdin=b"\n".join(lines) + b"\n")
+    assert result.returncode == 0, result.stderr
+    objects = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(objects) == 6
+    assert objects[0]["sources"][0]["section"].endswith("拉新")
+    assert "empty" in objects[1]["error"]
+    assert "not readable" in objects[2]["error"]
+    assert "50,000" in objects[3]["error"]
+    assert objects[4]["sources"] == []
+    assert objects[5]["question"] == "what should we check after a campaign ends?"
+    assert objects[5]["sources"][0]["section"].endswith("效果评估")
+
+
+@pytest.mark.parametrize(
+    ("question", "message"),
+    [("", "empty"), ("   ", "empty"), ("x" * 50_000, "50,000 characters"), ("\x01\x02\x03", "control")],
+)
+def test_bad_questions_get_one_line_and_exit_2(settings: Settings, question: str, message: str) -> None:
+    result = run(settings, "ask", question)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_binary_junk_on_the_command_line_is_refused(settings: Settings) -> None:
+    environment = {
+        **os.environ,
+        "OPSBOT_DATA_DIR": str(settings.data_dir),
+        "OPSBOT_KNOWLEDGE_DIR": str(settings.knowledge_dir),
+    }
+    result = subprocess.run(
+        [os.fsencode(sys.executable), b"-m", b"bot", b"ask", b"\xff\xfe\xfa\x80"],
+        capture_output=True,
+        env=environment,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert b"not readable" in result.stderr and b"Traceback" not in result.stderr
+
+
+def test_a_missing_knowledge_directory_is_one_line(settings: Settings, tmp_path: Path) -> None:
+    result = run(settings, "ask", "活动怎么预热", OPSBOT_KNOWLEDGE_DIR=str(tmp_path / "missing"))
+    assert result.returncode == 1
+    assert "does not exist" in result.stderr and "OPSBOT_KNOWLEDGE_DIR" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_corrupt_index_is_rebuilt_and_said(settings: Settings) -> None:
+    assert run(settings, "index").returncode == 0
+    (settings.data_dir / "chroma" / "chroma.sqlite3").write_bytes(b"\x00garbage" * 512)
+    result = run(settings, "ask", "活动怎么预热")
+    assert result.returncode == 0, result.stderr
+    assert "rebuilt" in result.stderr
+    assert "[1]" in result.stdout
+
+
+def test_index_reports_what_changed(settings: Settings) -> None:
+    first = run(settings, "index")
+    assert "1 added" in first.stdout
+    second = run(settings, "index")
+    assert "1 unchanged" in second.stdout and "0 passages embedded" in second.stdout
+
+
+def test_configuration_errors_name_the_variable_not_the_secret(settings: Settings) -> None:
+    result = run(settings, "ask", "hi", OPSBOT_LLM="no-provider", OPSBOT_LLM_API_KEY="sk-live-SECRET123")
+    assert result.returncode == 2
+    assert "LLM" in result.stderr and "SECRET123" not in result.stderr
+    placeholder = run(settings, "ask", "hi", OPSBOT_LLM_API_KEY="changeme")
+    assert placeholder.returncode == 2 and "placeholder" in placeholder.stderr

@@ -1,0 +1,86 @@
+"""The optional LLM path over real HTTP against a local OpenAI-compatible server."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import pytest
+from pydantic import SecretStr
+
+from bot.container import bootstrap
+from bot.settings import Settings
+from tests.integration.fake_openai import FakeOpenAI
+
+API_KEY = "sk-test-DO-NOT-LOG-4242"
+
+
+@pytest.fixture
+def llm_server() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as server:
+        yield server
+
+
+def _with_llm(settings: Settings, server: FakeOpenAI, timeout: float = 10.0) -> Settings:
+    return settings.model_copy(
+        update={
+            "llm": "openai:gpt-4.1-mini",
+            "llm_base_url": server.base_url,
+            "llm_api_key": SecretStr(API_KEY),
+            "llm_timeout_s": timeout,
+        }
+    )
+
+
+def test_grounded_answer_from_the_prompt_files(settings: Settings, llm_server: FakeOpenAI) -> None:
+    answer = bootstrap(_with_llm(settings, llm_server)).answerer.answer("活动上线前怎么预热?")
+    assert answer.text == "预热最简单的方式是提前告知用户上线时间 [1]。"
+    assert answer.sources[0].section.endswith("宣传推广")
+    request = llm_server.behaviour.requests[0]
+    assert request["model"] == "gpt-4.1-mini"
+    system, user = request["messages"][0]["content"], request["messages"][1]["content"]
+    assert "只根据下面编号的手册段落回答" in system and "NOT_COVERED" in system
+    assert "[1] 互联网运营大揭秘 › 活动运营 › 宣传推广" in user and "活动上线前怎么预热?" in user
+    assert llm_server.behaviour.headers[0]["authorization"] == f"Bearer {API_KEY}"
+
+
+def test_english_questions_use_the_english_prompt(settings: Settings, llm_server: FakeOpenAI) -> None:
+    llm_server.behaviour.reply = "Tell users the launch date in advance [1]."
+    answer = bootstrap(_with_llm(settings, llm_server)).answerer.answer("How do we warm up a launch?")
+    assert answer.text == "Tell users the launch date in advance [1]."
+    assert "answer in English" in llm_server.behaviour.requests[0]["messages"][0]["content"]
+
+
+def test_the_model_refusing_means_not_covered(settings: Settings, llm_server: FakeOpenAI) -> None:
+    llm_server.behaviour.reply = "NOT_COVERED"
+    answer = bootstrap(_with_llm(settings, llm_server)).answerer.answer("活动预热的预算应该是多少?")
+    assert answer.sources == []
+    assert answer.text.startswith("手册里没有这部分内容")
+
+
+def test_citations_of_missing_passages_are_dropped(settings: Settings, llm_server: FakeOpenAI) -> None:
+    llm_server.behaviour.reply = "提前告知 [1],再加噱头 [7]。"
+    answer = bootstrap(_with_llm(settings, llm_server)).answerer.answer("活动怎么预热")
+    assert answer.text == "提前告知 [1],再加噱头 。"
+
+
+def test_timeout_falls_back_to_extractive_and_says_so(
+    settings: Settings, llm_server: FakeOpenAI, caplog: pytest.LogCaptureFixture
+) -> None:
+    llm_server.behaviour.delay_s = 2.0
+    with caplog.at_level(logging.DEBUG):
+        answer = bootstrap(_with_llm(settings, llm_server, timeout=0.5)).answerer.answer("活动怎么预热")
+    assert "LLM 暂不可用" in answer.note
+    assert "告知" in answer.text and answer.sources
+    assert API_KEY not in caplog.text
+
+
+def test_server_errors_fall_back_without_leaking_the_key(
+    settings: Settings, llm_server: FakeOpenAI, caplog: pytest.LogCaptureFixture
+) -> None:
+    llm_server.behaviour.status = 500
+    with caplog.at_level(logging.DEBUG):
+        answer = bootstrap(_with_llm(settings, llm_server)).answerer.answer("How do we warm up a launch?")
+    assert "LLM is unavailable" in answer.note
+    assert answer.sources
+    assert API_KEY not in caplog.text

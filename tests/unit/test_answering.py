@@ -1,0 +1,114 @@
+"""The answer pipeline with fake retrieval and fake writers: citations, refusals and fallbacks."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.domain.answering import Answerer, NotSupported, Retrieval
+from bot.domain.errors import InvalidQuestion
+from bot.domain.models import Chunk, Language, Passage
+
+REVIEW = Passage(
+    Chunk(
+        "c1", "knowledge/playbook.md", "手册 › 活动运营 › 效果评估", "对于活动用户的反馈如何?\n复盘整个活动。"
+    ),
+    0.9,
+)
+WARMUP = Passage(
+    Chunk("c2", "knowledge/playbook.md", "手册 › 活动运营 › 宣传推广", "活动预热非常重要。"), 0.8
+)
+WEAK = Passage(Chunk("c3", "knowledge/playbook.md", "手册 › 用户运营 › 拉新", "为产品带来新用户。"), 0.3)
+
+
+class FakeRetriever:
+    def __init__(self, passages: list[Passage], covered: bool = True) -> None:
+        self.passages = passages
+        self.covered = covered
+        self.asked: list[str] = []
+
+    def retrieve(self, question: str, limit: int) -> Retrieval:
+        self.asked.append(question)
+        return Retrieval(self.passages[:limit], self.covered)
+
+    def topics(self) -> list[str]:
+        return ["内容运营", "活动运营"]
+
+
+class FailingWriter:
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def write(self, question: str, language: Language, passages: list[Passage]) -> str:
+        raise self.error
+
+
+class EchoWriter:
+    def write(self, question: str, language: Language, passages: list[Passage]) -> str:
+        return f"Warm users up first [1]. ({len(passages)} passages)"
+
+
+def _answerer(retriever: FakeRetriever, writer: object = None) -> Answerer:
+    return Answerer(retriever, writer, max_question_chars=2000, top_k=3)  # type: ignore[arg-type]
+
+
+def test_extractive_answer_cites_each_section_in_chinese() -> None:
+    answer = _answerer(FakeRetriever([REVIEW, WARMUP])).answer("活动结束后怎么复盘?")
+    assert answer.language == "zh"
+    assert answer.text.startswith("手册里是这样说的")
+    assert "效果评估:对于活动用户的反馈如何?复盘整个活动。 [1]" in answer.text
+    assert "宣传推广:活动预热非常重要。 [2]" in answer.text
+    assert [p.section for p in answer.sources] == [REVIEW.section, WARMUP.section]
+
+
+def test_english_questions_get_an_english_frame() -> None:
+    answer = _answerer(FakeRetriever([REVIEW])).answer("What do we check after a campaign?")
+    assert answer.text.startswith("Here is what the playbook says")
+    assert "[1]" in answer.text
+
+
+def test_weak_sections_are_not_cited_next_to_a_strong_one() -> None:
+    answer = _answerer(FakeRetriever([REVIEW, WARMUP, WEAK])).answer("复盘")
+    assert WEAK.section not in [p.section for p in answer.sources]
+
+
+def test_not_covered_says_so_and_lists_what_is_covered() -> None:
+    answer = _answerer(FakeRetriever([WEAK], covered=False)).answer("怎么配置 Kubernetes?")
+    assert answer.sources == []
+    assert answer.text == "手册里没有这部分内容。目前手册涵盖:内容运营、活动运营。"
+    english = _answerer(FakeRetriever([WEAK], covered=False)).answer("How do I configure Kubernetes?")
+    assert english.text.startswith("The playbook does not cover this.")
+    assert english.to_json()["sources"] == []
+
+
+def test_llm_answer_is_used_when_it_works() -> None:
+    answer = _answerer(FakeRetriever([WARMUP]), EchoWriter()).answer("How to warm up?")
+    assert answer.text == "Warm users up first [1]. (1 passages)"
+    assert answer.note == ""
+
+
+def test_llm_failure_falls_back_to_extractive_and_says_so() -> None:
+    answer = _answerer(FakeRetriever([WARMUP]), FailingWriter(TimeoutError())).answer("活动怎么预热")
+    assert "LLM 暂不可用" in answer.note
+    assert "活动预热非常重要" in answer.text
+    assert answer.sources == [WARMUP]
+
+
+def test_llm_refusal_becomes_not_covered() -> None:
+    answer = _answerer(FakeRetriever([WARMUP]), FailingWriter(NotSupported())).answer("预热的预算是多少")
+    assert answer.sources == []
+    assert answer.text.startswith("手册里没有这部分内容")
+
+
+def test_invalid_questions_never_reach_retrieval() -> None:
+    retriever = FakeRetriever([WARMUP])
+    with pytest.raises(InvalidQuestion):
+        _answerer(retriever).answer("   ")
+    assert retriever.asked == []
+
+
+def test_json_shape() -> None:
+    payload = _answerer(FakeRetriever([WARMUP])).answer("活动怎么预热").to_json()
+    assert set(payload) == {"question", "answer", "sources"}
+    assert payload["sources"] == [
+        {"source": "knowledge/playbook.md", "section": WARMUP.section, "text": WARMUP.text, "score": 0.8}
+    ]
