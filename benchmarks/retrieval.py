@@ -54,7 +54,11 @@ def score(questions: list[dict[str, Any]], rank: Ranker) -> dict[str, Any]:
         expected = set(question["expected"])
         position = next((i for i, section in enumerate(ranking[:10]) if section in expected), None)
         rows.setdefault(question["kind"], []).append(
-            (float(position == 0), float(position is not None and position < 3), 1 / (position + 1) if position is not None else 0.0)
+            (
+                float(position == 0),
+                float(position is not None and position < 3),
+                1 / (position + 1) if position is not None else 0.0,
+            )
         )
         if position != 0:
             misses.append(f"{question['question']} → {ranking[:1]} (expected {question['expected'][0]})")
@@ -100,7 +104,9 @@ def baseline_rankers(settings: Settings) -> dict[str, Ranker]:
 
     return {
         "bm25 (jieba)": lambda q: by_scores(bm25.scores(dict.fromkeys(tokenize(q), 1.0))),
-        "dense e5 (plain)": lambda q: by_scores(vectors @ np.asarray(embeddings.embed_query(q), dtype=np.float32)),
+        "dense e5 (plain)": lambda q: by_scores(
+            vectors @ np.asarray(embeddings.embed_query(q), dtype=np.float32)
+        ),
     }
 
 
@@ -122,7 +128,10 @@ def run(question_sets: list[Path]) -> dict[str, Any]:
 
 
 def render(results: dict[str, Any]) -> str:
-    lines = ["| question set | system | n | hit@1 | hit@3 | MRR | off-topic refused |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| question set | system | n | hit@1 | hit@3 | MRR | off-topic refused |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for set_name, systems in results.items():
         for name, metrics in systems.items():
             refused = metrics["off_topic_refused"] if name == "opsbot hybrid" else "n/a (never refuses)"

