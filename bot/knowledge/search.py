@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.domain.language import detect_language
 from bot.domain.models import Chunk, Passage
 from bot.knowledge.bm25 import BM25Index
 from bot.knowledge.glossary import Glossary
@@ -20,19 +21,23 @@ from bot.knowledge.store import StoredRecords
 from bot.knowledge.text import tokenize
 
 # Dense evidence: a chunk's own vector, plus its whole section's and its heading's.
-SECTION_WEIGHT = 0.5
-HEADING_WEIGHT = 0.3
+SECTION_WEIGHT = 0.3
+HEADING_WEIGHT = 0.6
 # Fusion of min-max normalised dense scores with max-normalised BM25.
 DENSE_SHARE = 0.7
 # Glossary words count for less than the asker's own words in BM25.
 EXPANSION_WEIGHT = 0.6
 # e5 cosines are compressed (off-topic ≈ on-topic in absolute terms), so coverage is judged by how far
 # the best chunk beats the best background passage, helped a little by lexical overlap.
-LEXICAL_BONUS_PER_POINT = 0.004
+LEXICAL_BONUS_PER_POINT = 0.006
 LEXICAL_BONUS_CAP = 5.0
 COVERAGE_THRESHOLD = 0.010
 # A cited section is quoted whole when short; a long one only by its best chunks, up to this size.
 SECTION_CHAR_BUDGET = 500
+
+# "What are the types / stages / steps …" asks for the text that introduces a parent section.
+OVERVIEW_INTENT = "@overview"
+OVERVIEW_BONUS = 0.25
 
 QueryEmbedder = Callable[[str], np.ndarray]
 
@@ -76,8 +81,21 @@ class HybridSearcher:
         self._chunk_vectors = records.vectors[chunk_rows] if chunk_rows else np.zeros((0, dim), np.float32)
         self._section_vectors = self._per_chunk(records, kinds, "section", dim)
         self._heading_vectors = self._per_chunk(records, kinds, "heading", dim)
+        # e5 rates same-language pairs higher, so a chunk is weighed against background in its language.
         background = [i for i, kind in enumerate(kinds) if kind == "background"]
-        self._background_vectors = records.vectors[background] if background else np.zeros((0, dim))
+        self._background_by_language: dict[str, np.ndarray] = {}
+        for language in ("zh", "en"):
+            rows = [i for i in background if detect_language(str(records.metadatas[i]["text"])) == language]
+            self._background_by_language[language] = (
+                records.vectors[rows] if rows else records.vectors[background]
+            )
+        self._chunk_languages = [detect_language(chunk.text) for chunk in self.chunks]
+        parents = {
+            chunk.section.rsplit(SECTION_SEPARATOR, 1)[0]
+            for chunk in self.chunks
+            if SECTION_SEPARATOR in chunk.section
+        }
+        self._is_overview = np.array([chunk.section in parents for chunk in self.chunks], dtype=np.float32)
         self._bm25 = BM25Index(
             [tokenize(section_tail(c.section)) * 2 + tokenize(c.text) for c in self.chunks]
         )
@@ -122,7 +140,9 @@ class HybridSearcher:
         if not self.chunks:
             return SearchResult([], 0.0, False)
         question = unicodedata.normalize("NFKC", question)
-        expansion = self._glossary.expand(question)
+        words = self._glossary.expand(question)
+        intents = {word for word in words if word.startswith("@")}
+        expansion = [word for word in words if not word.startswith("@")]
         query_text = f"{question} ({' '.join(expansion)})" if expansion else question
         query = np.asarray(self._embed_query(query_text), dtype=np.float32)
 
@@ -136,11 +156,13 @@ class HybridSearcher:
         lexical_max = float(lexical.max())
         lexical_norm = lexical / lexical_max if lexical_max > 0 else lexical
         fused = DENSE_SHARE * _normalise(dense_mix) + (1 - DENSE_SHARE) * lexical_norm
+        if OVERVIEW_INTENT in intents:
+            fused = fused + OVERVIEW_BONUS * self._is_overview
 
-        background_best = (
-            float((self._background_vectors @ query).max()) if len(self._background_vectors) else 0.0
-        )
-        relevance = float(dense.max()) - background_best
+        best = int(dense.argmax())
+        background = self._background_by_language[self._chunk_languages[best]]
+        background_best = float((background @ query).max()) if len(background) else 0.0
+        relevance = float(dense[best]) - background_best
         relevance += LEXICAL_BONUS_PER_POINT * min(lexical_max, LEXICAL_BONUS_CAP)
         return SearchResult(self._passages(fused, limit), relevance, relevance >= COVERAGE_THRESHOLD)
 
