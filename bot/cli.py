@@ -30,6 +30,9 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("question", help="the question, or - to read one question per line from stdin")
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
     commands.add_parser("index", help="index the knowledge directory (only what changed)")
+    serve = commands.add_parser("serve", help="run the Slack bot (Socket Mode if SLACK_APP_TOKEN is set)")
+    serve.add_argument("--port", type=int, help="HTTP port (default $PORT or 3000)")
+    serve.add_argument("--http", action="store_true", help="serve HTTP even if SLACK_APP_TOKEN is set")
     return parser
 
 
@@ -89,6 +92,36 @@ def _ask_batch(answer: Callable[[str], Answer], stream: TextIO, as_json: bool, o
     return 0
 
 
+def _serve(settings: Settings, port: int | None, force_http: bool) -> int:
+    """Check the credentials first (one line and exit 2 if wrong), then serve until stopped."""
+    from bot.slack.config import SlackConfigError, slack_credentials
+
+    try:
+        credentials = slack_credentials(settings, force_http)
+    except SlackConfigError as error:
+        print(f"opsbot: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    from bot.container import bootstrap, bootstrap_slack
+    from bot.logging_setup import RedactingFilter, configure_logging
+    from bot.slack.server import serve_http, serve_socket_mode
+
+    secrets = [credentials.bot_token, credentials.signing_secret, credentials.app_token or ""]
+    configure_logging(logging.INFO, secrets)
+    try:
+        container = bootstrap(settings)
+        runtime = bootstrap_slack(container, credentials)
+    except Exception as error:  # e.g. auth.test refused the token, or the database is unreachable
+        detail = RedactingFilter(secrets).redact(f"{type(error).__name__}: {error}")
+        print(f"opsbot: could not start: {detail}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    runtime.load_knowledge_in_background(container.knowledge)
+    if credentials.app_token:
+        serve_socket_mode(runtime.app, credentials.app_token)
+    else:
+        serve_http(runtime.asgi, port or settings.port)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, out: TextIO | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="opsbot: %(message)s", stream=sys.stderr)
     out = out or sys.stdout
@@ -98,6 +131,8 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, out: Te
     except ValidationError as error:
         print(f"opsbot: {_settings_error(error)}", file=sys.stderr)
         return EXIT_USAGE
+    if args.command == "serve":
+        return _serve(settings, args.port, args.http)
     try:
         from bot.container import bootstrap
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -15,6 +19,9 @@ from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.glossary import Glossary
 from bot.knowledge.indexer import ProgressFactory
 from bot.settings import Settings
+from bot.slack.config import SlackCredentials
+
+log = logging.getLogger(__name__)
 
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 
@@ -65,3 +72,49 @@ def bootstrap(settings: Settings, progress: ProgressFactory | None = None) -> Co
         KnowledgeRetriever(knowledge), build_writer(settings), settings.max_question_chars, settings.top_k
     )
     return Container(settings, knowledge, answerer)
+
+
+@dataclass
+class SlackRuntime:
+    """The Slack front end, wired: the Bolt app, its ASGI server app, and a readiness flag."""
+
+    app: Any
+    asgi: Any
+    responder: Any
+    ready: threading.Event
+
+    def load_knowledge_in_background(self, knowledge: KnowledgeBase) -> threading.Thread:
+        """Index and load while the server already accepts requests; /healthz says 503 until done."""
+
+        def load() -> None:
+            try:
+                knowledge.refresh()
+                self.ready.set()
+            except Exception as error:
+                log.error("the knowledge base could not be loaded: %s", error)
+
+        thread = threading.Thread(target=load, name="knowledge-loader", daemon=True)
+        thread.start()
+        return thread
+
+
+def bootstrap_slack(container: Container, credentials: SlackCredentials) -> SlackRuntime:
+    """Build the state store, the Web API client, the responder and the Bolt app."""
+    from bot.adapters.database import create_tables, make_engine
+    from bot.adapters.state_store import SqlStateStore
+    from bot.slack.app import build_app, make_web_client
+    from bot.slack.listeners.context import Services
+    from bot.slack.responder import SlackResponder
+    from bot.slack.server import OpsbotAsgi
+
+    settings = container.settings
+    engine = make_engine(settings.database)
+    create_tables(engine)
+    state = SqlStateStore(engine)
+    state.forget_old_claims()
+    client = make_web_client(credentials, settings.slack_api_url)
+    workers = ThreadPoolExecutor(max_workers=settings.answer_workers, thread_name_prefix="answer")
+    responder = SlackResponder(container.answerer, state, client, workers)
+    app = build_app(credentials, Services(settings, responder, state), client)
+    ready = threading.Event()
+    return SlackRuntime(app, OpsbotAsgi(app, ready.is_set), responder, ready)

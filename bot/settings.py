@@ -41,6 +41,18 @@ class Settings(BaseSettings):
     chroma_host: str = Field(default="", validation_alias="CHROMA_HOST")
     chroma_port: int = Field(default=8000, validation_alias="CHROMA_PORT")
 
+    # Slack. Tokens are checked only when `opsbot serve` starts (see bot/slack/config.py).
+    slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(default=None, validation_alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field(default="https://slack.com/api/", validation_alias="SLACK_API_URL")
+    slash_command: str = "/ops"
+    port: int = Field(default=3000, validation_alias=AliasChoices("PORT", "OPSBOT_PORT"))
+    answer_workers: int = 8
+
+    # State (feedback, answers, later checklists and reminders): SQLite in the data directory by default.
+    database_url: str = Field(default="", validation_alias="DATABASE_URL")
+
     max_question_chars: int = 2000
     top_k: int = 3
 
@@ -65,6 +77,28 @@ class Settings(BaseSettings):
         if key.strip().lower() in {"changeme", "your-api-key", "sk-...", "xxx"}:
             raise ValueError("OPSBOT_LLM_API_KEY is a placeholder; set a real key or unset it")
         return self
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url_ends_with_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("SLACK_API_URL must be an http(s) URL such as https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("slash_command")
+    @classmethod
+    def _command_starts_with_slash(cls, value: str) -> str:
+        value = value.strip()
+        return value if value.startswith("/") else "/" + value
+
+    @property
+    def database(self) -> str:
+        """The SQLAlchemy URL of the state database."""
+        if self.database_url:
+            return self.database_url.replace("postgres://", "postgresql+psycopg://", 1).replace(
+                "postgresql://", "postgresql+psycopg://", 1
+            )
+        return f"sqlite:///{self.data_dir / 'opsbot.sqlite3'}"
 
     @property
     def chroma_path(self) -> Path:

@@ -16,6 +16,8 @@ log = logging.getLogger(__name__)
 
 # A section is cited beside the best one only when it scores nearly as well; weaker ones are noise.
 CITATION_FLOOR = 0.72
+# Follow-ups shorter than this are read together with the conversation's earlier questions.
+FOLLOW_UP_CHARS = 16
 
 
 @dataclass(frozen=True)
@@ -53,10 +55,17 @@ class Answerer:
         self._max_chars = max_question_chars
         self._top_k = top_k
 
-    def answer(self, raw_question: str) -> Answer:
+    def answer(self, raw_question: str, context: list[str] | None = None) -> Answer:
+        """Answer one question; `context` holds earlier questions of the same conversation, oldest first."""
         question = clean_question(raw_question, self._max_chars)
         language = detect_language(question)
         retrieval = self._retriever.retrieve(question, self._top_k)
+        if context and (not retrieval.covered or len(question) < FOLLOW_UP_CHARS):
+            # A short follow-up ("那英文呢?", "and after launch?") is read together with what came before.
+            earlier = " ".join(context[-2:])[-self._max_chars // 2 :]
+            with_context = self._retriever.retrieve(f"{earlier} {question}", self._top_k)
+            if with_context.covered:
+                retrieval = with_context
         if not retrieval.covered or not retrieval.passages:
             return self._not_covered(question, language)
         passages = [p for p in retrieval.passages if p.score >= CITATION_FLOOR * retrieval.passages[0].score]

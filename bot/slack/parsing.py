@@ -1,0 +1,52 @@
+"""Turning Slack payload text into plain questions and subcommands."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+SUBCOMMANDS = {"ask": "ask", "问": "ask", "help": "help", "帮助": "help", "?": "help", "\uff1f": "help"}
+
+_USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+_CHANNEL = re.compile(r"<#[CG][A-Z0-9]+\|([^>]*)>")
+_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
+_SPECIAL = re.compile(r"<!(channel|here|everyone)(?:\|[^>]*)?>")
+_GROUP = re.compile(r"<!subteam\^[A-Z0-9]+(?:\|([^>]*))?>")
+_OTHER = re.compile(r"<![^>]*>")
+
+
+@dataclass(frozen=True)
+class Command:
+    """A parsed slash command: `ask` with a question, `help`, or an unknown word the user typed."""
+
+    name: str
+    argument: str = ""
+
+
+def parse_command(text: str) -> Command:
+    """`ask …`, `help`; a bare question is asked; a single unknown word gets help."""
+    stripped = text.strip()
+    if not stripped:
+        return Command("help")
+    first, _, rest = stripped.partition(" ")
+    name = SUBCOMMANDS.get(first.lower())
+    if name:
+        return Command(name, rest.strip())
+    if " " not in stripped and re.fullmatch(r"[A-Za-z][\w-]*", stripped):
+        return Command("unknown", stripped)
+    return Command("ask", stripped)
+
+
+def plain_text(slack_text: str, bot_user_id: str | None = None) -> str:
+    """Slack markup to the words a person typed: mentions of the bot removed, links and channels named."""
+    text = slack_text
+    if bot_user_id:
+        text = re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>", " ", text)
+    text = _USER_MENTION.sub(lambda m: "@someone", text)
+    text = _CHANNEL.sub(lambda m: f"#{m.group(1)}", text)
+    text = _LINK.sub(lambda m: m.group(2) or m.group(1), text)
+    text = _SPECIAL.sub(lambda m: f"@{m.group(1)}", text)
+    text = _GROUP.sub(lambda m: f"@{m.group(1) or 'group'}", text)
+    text = _OTHER.sub(" ", text)
+    return html.unescape(text).strip()

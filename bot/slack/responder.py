@@ -1,0 +1,201 @@
+"""Answering into Slack: runs after the acknowledgement, on worker threads, and always replies."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import Executor
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+from slack_sdk.webhook import WebhookClient
+
+from bot.adapters.state_store import SqlStateStore
+from bot.domain.answering import Answerer
+from bot.domain.errors import InvalidQuestion, OpsbotError
+from bot.domain.language import detect_language
+from bot.domain.models import Answer, Language
+from bot.slack import blocks
+
+log = logging.getLogger(__name__)
+
+WORKING_REACTION = "eyes"
+
+
+def retry_handlers() -> list[Any]:
+    """429s wait for Retry-After and are retried; dropped connections are retried too."""
+    return [RateLimitErrorRetryHandler(max_retry_count=5), ConnectionErrorRetryHandler(max_retry_count=2)]
+
+
+def post_to_response_url(url: str, message: dict[str, Any]) -> None:
+    response = WebhookClient(url=url, timeout=10, retry_handlers=retry_handlers()).send_dict(message)
+    if response.status_code >= 400:
+        log.warning("response_url answered %s", response.status_code)
+
+
+class SlackResponder:
+    """Turns questions into Slack replies; each public method is one unit of work for a worker thread."""
+
+    def __init__(
+        self,
+        answerer: Answerer,
+        state: SqlStateStore,
+        client: WebClient,
+        workers: Executor,
+        post_webhook: Callable[[str, dict[str, Any]], None] = post_to_response_url,
+    ) -> None:
+        self._answerer = answerer
+        self._state = state
+        self._client = client
+        self._workers = workers
+        self._post_webhook = post_webhook
+
+    def submit(self, work: Callable[..., None], *args: Any) -> None:
+        """Run after the ack; a failure is logged and told to the user, never dropped silently."""
+        self._workers.submit(self._guarded, work, *args)
+
+    @staticmethod
+    def _guarded(work: Callable[..., None], *args: Any) -> None:
+        try:
+            work(*args)
+        except Exception as error:
+            log.error("answering failed: %s", type(error).__name__, exc_info=True)
+
+    def _answer(self, question: str, context: list[str] | None = None) -> tuple[Answer | None, str]:
+        """The answer, or the user-facing reason there is none."""
+        language = detect_language(question)
+        try:
+            return self._answerer.answer(question, context), ""
+        except InvalidQuestion as error:
+            return None, blocks.error_text(language, str(error))
+        except OpsbotError as error:
+            log.warning("knowledge base unavailable: %s", error)
+            detail = (
+                "手册暂时无法使用,请稍后再试。"
+                if language == "zh"
+                else "the playbook is unavailable right now; try again soon."
+            )
+            return None, blocks.error_text(language, detail)
+        except Exception as error:
+            log.error("answer pipeline failed: %s", type(error).__name__, exc_info=True)
+            detail = (
+                "回答时出错了,请再试一次。"
+                if language == "zh"
+                else "something went wrong while answering; please try again."
+            )
+            return None, blocks.error_text(language, detail)
+
+    # -- slash commands ------------------------------------------------------------------------
+
+    def answer_command(self, question: str, response_url: str, user_id: str) -> None:
+        """Private to the asker: a working note, then the answer in its place with a Share button."""
+        language: Language = detect_language(question)
+        self._post_webhook(
+            response_url, {"response_type": "ephemeral", "text": blocks.working_text(language)}
+        )
+        answer, problem = self._answer(question)
+        if answer is None:
+            self._post_webhook(
+                response_url, {"response_type": "ephemeral", "replace_original": True, "text": problem}
+            )
+            return
+        answer_id = self._state.save_answer(answer.question, answer.to_record(), user_id)
+        self._post_webhook(
+            response_url,
+            {
+                "response_type": "ephemeral",
+                "replace_original": True,
+                "text": blocks.answer_fallback_text(answer),
+                "blocks": blocks.answer_blocks(answer, answer_id, shareable=True),
+            },
+        )
+
+    # -- direct messages and mentions -----------------------------------------------------------
+
+    def answer_message(
+        self, channel: str, ts: str, thread_ts: str | None, question: str, user_id: str
+    ) -> None:
+        """Reply in the thread of the message, with a reaction showing work while the answer is made."""
+        self._react("reactions_add", channel, ts)
+        try:
+            context = self._earlier_questions(channel, thread_ts, ts) if thread_ts else []
+            answer, problem = self._answer(question, context)
+            reply_to = thread_ts or ts
+            if answer is None:
+                self._client.chat_postMessage(channel=channel, thread_ts=reply_to, text=problem)
+                return
+            answer_id = self._state.save_answer(answer.question, answer.to_record(), user_id)
+            self._client.chat_postMessage(
+                channel=channel,
+                thread_ts=reply_to,
+                text=blocks.answer_fallback_text(answer),
+                blocks=blocks.answer_blocks(answer, answer_id),
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        finally:
+            self._react("reactions_remove", channel, ts)
+
+    def _react(self, method: str, channel: str, ts: str) -> None:
+        try:
+            getattr(self._client, method)(channel=channel, timestamp=ts, name=WORKING_REACTION)
+        except SlackApiError as error:  # a missing reaction must never cost the answer
+            log.info("%s failed: %s", method, error.response.get("error"))
+
+    def _earlier_questions(self, channel: str, thread_ts: str, current_ts: str) -> list[str]:
+        """What the person asked earlier in this thread, oldest first (the bot's own replies left out)."""
+        from bot.slack.parsing import plain_text
+
+        try:
+            replies = self._client.conversations_replies(channel=channel, ts=thread_ts, limit=50)
+        except SlackApiError as error:
+            log.info("conversations.replies failed: %s", error.response.get("error"))
+            return []
+        return [
+            plain_text(message.get("text", ""))
+            for message in list(replies.get("messages") or [])
+            if message.get("ts") != current_ts and not message.get("bot_id") and message.get("text")
+        ]
+
+    # -- buttons --------------------------------------------------------------------------------
+
+    def share(self, answer_id: str, channel: str, user_id: str, response_url: str | None) -> None:
+        record = self._state.answer(answer_id)
+        if record is None:
+            if response_url:
+                self._post_webhook(
+                    response_url,
+                    {
+                        "response_type": "ephemeral",
+                        "replace_original": False,
+                        "text": "This answer has expired; please ask again.",
+                    },
+                )
+            return
+        answer = Answer.from_record(record)
+        self._client.chat_postMessage(
+            channel=channel,
+            text=blocks.answer_fallback_text(answer),
+            blocks=blocks.answer_blocks(answer, answer_id, shared_by=user_id),
+            unfurl_links=False,
+        )
+        if response_url:
+            self._post_webhook(response_url, {"delete_original": True})
+
+    def record_vote(self, answer_id: str, user_id: str, vote: str, response_url: str | None) -> None:
+        self._state.record_vote(answer_id, user_id, vote)
+        if response_url:
+            thanks = "谢谢反馈!/ Thanks for the feedback!" + (
+                " 👍" if vote == "up" else " 👎 We'll use it to improve."
+            )
+            self._post_webhook(
+                response_url, {"response_type": "ephemeral", "replace_original": False, "text": thanks}
+            )
+
+    def greet(self, channel: str, user_id: str) -> None:
+        if self._state.greet_once(user_id):
+            self._client.chat_postMessage(
+                channel=channel, text="Hi! Ask me about the ops playbook.", blocks=blocks.greeting_blocks()
+            )
