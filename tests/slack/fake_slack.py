@@ -1,0 +1,169 @@
+"""A local Slack-compatible Web API server for tests: records every call, answers like Slack does.
+
+It serves `POST /api/<method>` (form or JSON bodies, as slack_sdk sends them) and `POST /response/<id>`
+for response URLs. Tests can make a method answer 429 a few times, and wait for calls to arrive.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+BOT_USER_ID = "UBOT0001"
+BOT_ID = "BBOT0001"
+TEAM_ID = "T0000001"
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    headers: dict[str, str]
+    at: float = field(default_factory=time.monotonic)
+
+
+class FakeSlack:
+    """Start with `with FakeSlack() as slack:`; `slack.api_url` goes into SLACK_API_URL."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.rate_limited: dict[str, int] = {}
+        self.thread_messages: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.socket_url = ""
+        self._ts = itertools.count(1)
+        self._changed = threading.Condition()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                return
+
+            def do_POST(self) -> None:
+                raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                headers = {key.lower(): value for key, value in self.headers.items()}
+                params = fake._parse(raw, headers.get("content-type", ""))
+                status, payload, extra = fake._respond(self.path, params, headers)
+                body = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                for key, value in extra.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(body)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    # -- addresses --------------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}/api/"
+
+    def response_url(self, name: str = "r1") -> str:
+        return f"{self.base_url}/response/{name}"
+
+    # -- behaviour --------------------------------------------------------------------------------
+
+    @staticmethod
+    def _parse(raw: bytes, content_type: str) -> dict[str, Any]:
+        if not raw:
+            return {}
+        if "json" in content_type:
+            return dict(json.loads(raw))
+        parsed = dict(urllib.parse.parse_qsl(raw.decode()))
+        for key in ("blocks", "attachments"):
+            if isinstance(parsed.get(key), str):
+                parsed[key] = json.loads(parsed[key])
+        return parsed
+
+    def _respond(
+        self, path: str, params: dict[str, Any], headers: dict[str, str]
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        method = path.removeprefix("/api/") if path.startswith("/api/") else path
+        with self._changed:
+            if self.rate_limited.get(method, 0) > 0:
+                self.rate_limited[method] -= 1
+                self.calls.append(Call(f"{method}#429", params, headers))
+                self._changed.notify_all()
+                return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}
+            self.calls.append(Call(method, params, headers))
+            self._changed.notify_all()
+        return 200, self._payload(method, params), {}
+
+    def _payload(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        ts = f"{1_800_000_000 + next(self._ts)}.000100"
+        if method.startswith("/response/"):
+            return {"ok": True}
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "user_id": BOT_USER_ID,
+                "bot_id": BOT_ID,
+                "team_id": TEAM_ID,
+                "user": "opsbot",
+                "team": "Test",
+                "url": "https://test.slack.com/",
+            }
+        if method == "chat.postMessage":
+            return {
+                "ok": True,
+                "channel": params.get("channel"),
+                "ts": ts,
+                "message": {"text": params.get("text", "")},
+            }
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": ts}
+        if method == "conversations.replies":
+            key = (str(params.get("channel")), str(params.get("ts")))
+            return {"ok": True, "messages": self.thread_messages.get(key, []), "has_more": False}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.socket_url}
+        if method == "users.info":
+            return {"ok": True, "user": {"id": params.get("user"), "tz": "Asia/Shanghai", "is_admin": False}}
+        if method.startswith("chat.") and "Stream" in method:
+            return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts") or ts}
+        return {"ok": True}
+
+    # -- inspection -------------------------------------------------------------------------------
+
+    def called(self, method: str) -> list[Call]:
+        with self._changed:
+            return [call for call in self.calls if call.method == method]
+
+    def responses(self, name: str = "r1") -> list[dict[str, Any]]:
+        return [call.params for call in self.called(f"/response/{name}")]
+
+    def wait_for(self, condition: Callable[[], bool], timeout: float = 15.0) -> bool:
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not condition():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._changed.wait(remaining)
+        return True
+
+    def __enter__(self) -> FakeSlack:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
