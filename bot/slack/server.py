@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.adapter.asgi import SlackRequestHandler
@@ -27,15 +27,21 @@ class OpsbotAsgi(SlackRequestHandler):
         self._ready = ready
 
     async def dispatch(self, request: AsgiHttpRequest) -> BoltResponse:
-        body = await request.get_raw_body()
-        bolt_request = BoltRequest(body=body, query=request.query_string, headers=request.get_headers())
+        try:
+            body = await request.get_raw_body()
+        except UnicodeDecodeError:
+            return BoltResponse(status=400, body="the request body is not UTF-8")
         # Verification and the acknowledging listener run on a thread, so one slow request never
         # holds back the acknowledgement of the next.
-        return await asyncio.to_thread(self._dispatch_safely, bolt_request)
+        return await asyncio.to_thread(
+            self._dispatch_safely, body, request.query_string, dict(request.get_headers())
+        )
 
-    def _dispatch_safely(self, request: BoltRequest) -> BoltResponse:
+    def _dispatch_safely(
+        self, body: str, query: str, headers: dict[str, str | Sequence[str]]
+    ) -> BoltResponse:
         try:
-            return self.app.dispatch(request)
+            return self.app.dispatch(BoltRequest(body=body, query=query, headers=headers))
         except Exception as error:  # a malformed body must get a 4xx, and the server must go on
             log.warning("could not handle a request: %s", type(error).__name__)
             return BoltResponse(status=400, body="bad request")

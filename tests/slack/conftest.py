@@ -19,7 +19,7 @@ import pytest
 import uvicorn
 from pydantic import SecretStr
 
-from bot.container import SlackRuntime, bootstrap, bootstrap_slack
+from bot.container import Container, SlackRuntime, bootstrap, bootstrap_slack
 from bot.settings import Settings
 from bot.slack.config import slack_credentials
 from tests.slack.fake_slack import TEAM_ID, FakeSlack
@@ -56,6 +56,7 @@ class RunningBot:
     slack: FakeSlack
     runtime: SlackRuntime
     settings: Settings
+    container: Container
 
     def post(self, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> Reply:
         request = urllib.request.Request(
@@ -168,6 +169,6 @@ def bot(slack_settings: Settings, fake_slack: FakeSlack) -> Iterator[RunningBot]
     while not server.started:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.02)
-    yield RunningBot(f"http://127.0.0.1:{port}", fake_slack, runtime, slack_settings)
+    yield RunningBot(f"http://127.0.0.1:{port}", fake_slack, runtime, slack_settings, container)
     server.should_exit = True
     thread.join(timeout=10)
