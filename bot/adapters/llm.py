@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,10 @@ NOT_COVERED_MARK = "NOT_COVERED"
 
 class LLMConfigurationError(OpsbotError):
     """OPSBOT_LLM names a provider or model that cannot be set up."""
+
+
+class IncompleteAnswer(RuntimeError):
+    """The model's stream stopped before it said it was done."""
 
 
 class LangChainAnswerWriter:
@@ -63,6 +68,19 @@ class LangChainAnswerWriter:
         reply = self._model.invoke(self.messages(question, language, passages))
         text = reply.content if isinstance(reply.content, str) else str(reply.content)
         return self.check(text, len(passages))
+
+    def stream(self, question: str, language: Language, passages: list[Passage]) -> Iterator[str]:
+        finished = False
+        for chunk in self._model.stream(self.messages(question, language, passages)):
+            finished = finished or bool(
+                (getattr(chunk, "response_metadata", None) or {}).get("finish_reason")
+            )
+            content = chunk.content if isinstance(chunk.content, str) else str(chunk.content)
+            if content:
+                yield content
+        if not finished:
+            # A connection cut mid-answer ends the stream quietly; a half answer must not pass as whole.
+            raise IncompleteAnswer("the LLM stream ended before the model finished")
 
     @staticmethod
     def check(text: str, passage_count: int) -> str:

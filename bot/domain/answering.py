@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -43,6 +44,19 @@ class AnswerWriter(Protocol):
 
     def write(self, question: str, language: Language, passages: list[Passage]) -> str: ...
 
+    def stream(self, question: str, language: Language, passages: list[Passage]) -> Iterator[str]: ...
+
+    def check(self, text: str, passage_count: int) -> str: ...
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A covered question whose passages are chosen and whose text an LLM is about to write."""
+
+    question: str
+    language: Language
+    passages: list[Passage]
+
 
 class Answerer:
     """Answers a question from the knowledge base, with an LLM when one is configured and working."""
@@ -55,8 +69,15 @@ class Answerer:
         self._max_chars = max_question_chars
         self._top_k = top_k
 
-    def answer(self, raw_question: str, context: list[str] | None = None) -> Answer:
-        """Answer one question; `context` holds earlier questions of the same conversation, oldest first."""
+    @property
+    def writes_with_llm(self) -> bool:
+        return self._writer is not None
+
+    def prepare(self, raw_question: str, context: list[str] | None = None) -> Answer | Draft:
+        """Validate and retrieve: a final Answer when nothing is left to write, else a Draft for the LLM.
+
+        `context` holds earlier questions of the same conversation, oldest first.
+        """
         question = clean_question(raw_question, self._max_chars)
         language = detect_language(question)
         retrieval = self._retriever.retrieve(question, self._top_k)
@@ -67,25 +88,55 @@ class Answerer:
             if with_context.covered:
                 retrieval = with_context
         if not retrieval.covered or not retrieval.passages:
-            return self._not_covered(question, language)
+            return self.not_covered(question, language)
         passages = [p for p in retrieval.passages if p.score >= CITATION_FLOOR * retrieval.passages[0].score]
         if self._writer is None:
             return Answer(question, compose_extractive(language, passages), passages, language)
+        return Draft(question, language, passages)
+
+    def answer(self, raw_question: str, context: list[str] | None = None) -> Answer:
+        prepared = self.prepare(raw_question, context)
+        if isinstance(prepared, Answer):
+            return prepared
+        assert self._writer is not None
         try:
-            text = self._writer.write(question, language, passages)
+            text = self._writer.write(prepared.question, prepared.language, prepared.passages)
         except NotSupported:
-            return self._not_covered(question, language)
+            return self.not_covered(prepared.question, prepared.language)
         except OpsbotError:
             raise
         except Exception as error:  # any LLM failure falls back; the reason goes to the log only
             log.warning("LLM answer failed, falling back to extractive: %s", type(error).__name__)
-            note = (
-                "(LLM 暂不可用,以下为手册原文摘录)"
-                if language == "zh"
-                else ("(The LLM is unavailable; showing playbook excerpts instead.)")
-            )
-            return Answer(question, compose_extractive(language, passages), passages, language, note=note)
-        return Answer(question, text, passages, language)
+            return self.fallback(prepared)
+        return Answer(prepared.question, text, prepared.passages, prepared.language)
 
-    def _not_covered(self, question: str, language: Language) -> Answer:
+    def stream(self, draft: Draft) -> Iterator[str]:
+        """The LLM's answer piece by piece (raises what the model raises; callers fall back)."""
+        assert self._writer is not None
+        return self._writer.stream(draft.question, draft.language, draft.passages)
+
+    def finish(self, draft: Draft, text: str) -> Answer:
+        """The streamed text checked like a written one (refusal, citations)."""
+        assert self._writer is not None
+        try:
+            checked = self._writer.check(text, len(draft.passages))
+        except NotSupported:
+            return self.not_covered(draft.question, draft.language)
+        return Answer(draft.question, checked, draft.passages, draft.language)
+
+    def fallback(self, draft: Draft) -> Answer:
+        note = (
+            "(LLM 暂不可用,以下为手册原文摘录)"
+            if draft.language == "zh"
+            else "(The LLM is unavailable; showing playbook excerpts instead.)"
+        )
+        return Answer(
+            draft.question,
+            compose_extractive(draft.language, draft.passages),
+            draft.passages,
+            draft.language,
+            note=note,
+        )
+
+    def not_covered(self, question: str, language: Language) -> Answer:
         return Answer(question, compose_not_covered(language, self._retriever.topics()), [], language)

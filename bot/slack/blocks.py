@@ -47,13 +47,22 @@ def source_lines(answer: Answer) -> list[str]:
 
 
 def answer_blocks(
-    answer: Answer, answer_id: str, *, shareable: bool = False, shared_by: str | None = None
+    answer: Answer,
+    answer_id: str,
+    *,
+    shareable: bool = False,
+    shared_by: str | None = None,
+    text: bool = True,
 ) -> list[Block]:
-    """The answer, its numbered sources (or what the playbook covers), and the buttons."""
+    """The answer, its numbered sources (or what the playbook covers), and the buttons.
+
+    `text=False` leaves the answer itself out, for a message whose text was streamed.
+    """
     blocks: list[Block] = []
     if answer.note:
         blocks.append({"type": "context", "elements": [_mrkdwn(safe(answer.note, CONTEXT_LIMIT))]})
-    blocks.append({"type": "section", "text": _mrkdwn(safe(answer.text))})
+    if text:
+        blocks.append({"type": "section", "text": _mrkdwn(safe(answer.text))})
     if answer.sources:
         blocks.append(
             {"type": "context", "elements": [_mrkdwn("\n".join(source_lines(answer))[:CONTEXT_LIMIT])]}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any
@@ -12,8 +13,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
+from bot.adapters.llm import NOT_COVERED_MARK
 from bot.adapters.state_store import SqlStateStore
-from bot.domain.answering import Answerer
+from bot.domain.answering import Answerer, Draft
 from bot.domain.errors import InvalidQuestion, OpsbotError
 from bot.domain.language import detect_language
 from bot.domain.models import Answer, Language
@@ -22,6 +24,27 @@ from bot.slack import blocks
 log = logging.getLogger(__name__)
 
 WORKING_REACTION = "eyes"
+# Characters of an LLM answer held back before streaming starts, to catch a NOT_COVERED refusal.
+REFUSAL_WINDOW = 24
+STREAM_BUFFER = 64
+_SAFE_BREAK = re.compile(r"[\s。,!?;:、,.!?;:)\]]")
+
+
+class StreamGuard:
+    """Releases streamed text only up to a word boundary, made safe, so `@he` + `re` cannot slip by."""
+
+    def __init__(self) -> None:
+        self._pending = ""
+
+    def feed(self, piece: str) -> str:
+        self._pending += piece
+        cut = max((m.end() for m in _SAFE_BREAK.finditer(self._pending)), default=0)
+        ready, self._pending = self._pending[:cut], self._pending[cut:]
+        return blocks.safe(ready, limit=100_000)
+
+    def flush(self) -> str:
+        ready, self._pending = self._pending, ""
+        return blocks.safe(ready, limit=100_000)
 
 
 def retry_handlers() -> list[Any]:
@@ -115,28 +138,97 @@ class SlackResponder:
     # -- direct messages and mentions -----------------------------------------------------------
 
     def answer_message(
-        self, channel: str, ts: str, thread_ts: str | None, question: str, user_id: str
+        self,
+        channel: str,
+        ts: str,
+        thread_ts: str | None,
+        question: str,
+        user_id: str,
+        team_id: str | None = None,
     ) -> None:
-        """Reply in the thread of the message, with a reaction showing work while the answer is made."""
+        """Reply in the thread of the message, with a reaction showing work while the answer is made.
+
+        With an LLM the answer streams into its message as it is written.
+        """
         self._react("reactions_add", channel, ts)
         try:
-            context = self._earlier_questions(channel, thread_ts, ts) if thread_ts else []
-            answer, problem = self._answer(question, context)
             reply_to = thread_ts or ts
-            if answer is None:
+            context = self._earlier_questions(channel, thread_ts, ts) if thread_ts else []
+            prepared, problem = self._prepare(question, context)
+            if isinstance(prepared, Draft):
+                prepared = self._stream(prepared, channel, reply_to, user_id, team_id)
+            if prepared is None and problem:
                 self._client.chat_postMessage(channel=channel, thread_ts=reply_to, text=problem)
-                return
-            answer_id = self._state.save_answer(answer.question, answer.to_record(), user_id)
-            self._client.chat_postMessage(
-                channel=channel,
-                thread_ts=reply_to,
-                text=blocks.answer_fallback_text(answer),
-                blocks=blocks.answer_blocks(answer, answer_id),
-                unfurl_links=False,
-                unfurl_media=False,
-            )
+            elif isinstance(prepared, Answer):
+                self._post_answer(prepared, channel, reply_to, user_id)
         finally:
             self._react("reactions_remove", channel, ts)
+
+    def _prepare(self, question: str, context: list[str]) -> tuple[Answer | Draft | None, str]:
+        if not self._answerer.writes_with_llm:
+            return self._answer(question, context)
+        language = detect_language(question)
+        try:
+            return self._answerer.prepare(question, context), ""
+        except InvalidQuestion as error:
+            return None, blocks.error_text(language, str(error))
+        except Exception:
+            return self._answer(question, context)
+
+    def _post_answer(self, answer: Answer, channel: str, thread_ts: str, user_id: str) -> None:
+        answer_id = self._state.save_answer(answer.question, answer.to_record(), user_id)
+        self._client.chat_postMessage(
+            channel=channel,
+            thread_ts=thread_ts,
+            text=blocks.answer_fallback_text(answer),
+            blocks=blocks.answer_blocks(answer, answer_id),
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+
+    def _stream(
+        self, draft: Draft, channel: str, thread_ts: str, user_id: str, team_id: str | None
+    ) -> Answer | None:
+        """Stream the LLM's words into one message; returns an Answer to post instead when it cannot."""
+        streamer = None
+        text = ""
+        try:
+            pieces = iter(self._answerer.stream(draft))
+            # Hold the first words back: a refusal must never start a visible message.
+            for piece in pieces:
+                text += piece
+                if len(text) >= REFUSAL_WINDOW:
+                    break
+            if NOT_COVERED_MARK in text or not text.strip():
+                return self._answerer.finish(draft, text)
+            streamer = self._client.chat_stream(
+                channel=channel,
+                thread_ts=thread_ts,
+                recipient_user_id=user_id,
+                recipient_team_id=team_id,
+                buffer_size=STREAM_BUFFER,
+            )
+            guard = StreamGuard()
+            streamer.append(markdown_text=guard.feed(text))
+            for piece in pieces:
+                text += piece
+                if safe_text := guard.feed(piece):
+                    streamer.append(markdown_text=safe_text)
+            answer = self._answerer.finish(draft, text)
+            answer_id = self._state.save_answer(answer.question, answer.to_record(), user_id)
+            streamer.stop(
+                markdown_text=guard.flush() or None,
+                blocks=blocks.answer_blocks(answer, answer_id, text=False),
+            )
+            return None
+        except Exception as error:
+            log.warning("streaming the LLM answer failed: %s", type(error).__name__)
+            if streamer is not None:
+                try:
+                    streamer.stop(markdown_text="…")
+                except Exception:
+                    log.info("could not close the stream")
+            return self._answerer.fallback(draft)
 
     def _react(self, method: str, channel: str, ts: str) -> None:
         try:

@@ -68,6 +68,9 @@ def serve_socket_mode(app: App, app_token: str, stop: threading.Event | None = N
 
     handler = SocketModeHandler(app, app_token=app_token, web_client=app.client)
     handler.connect()  # type: ignore[no-untyped-call]
-    log.warning("opsbot connected over Socket Mode")
+    if handler.client.is_connected():
+        log.warning("opsbot connected over Socket Mode")
+    else:  # slack_sdk keeps trying to reconnect by itself
+        log.error("Socket Mode connection failed; retrying in the background")
     (stop or threading.Event()).wait()
     handler.close()  # type: ignore[no-untyped-call]

@@ -15,6 +15,7 @@ class Behaviour:
     reply: str = "预热最简单的方式是提前告知用户上线时间 [1]。"
     delay_s: float = 0.0
     status: int = 200
+    fail_after_chunks: int | None = None
     requests: list[dict[str, Any]] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
 
@@ -36,6 +37,9 @@ class FakeOpenAI:
                 behaviour.requests.append(body)
                 behaviour.headers.append({k.lower(): v for k, v in self.headers.items()})
                 time.sleep(behaviour.delay_s)
+                if body.get("stream") and behaviour.status == 200:
+                    self._stream(body)
+                    return
                 if behaviour.status != 200:
                     payload: dict[str, Any] = {"error": {"message": "boom", "type": "server_error"}}
                 else:
@@ -62,6 +66,38 @@ class FakeOpenAI:
                     self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
+
+            def _stream(self, body: dict[str, Any]) -> None:
+                """Server-sent events, a few characters per chunk, as OpenAI streams them."""
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Cache-Control", "no-cache")
+                self.end_headers()
+                text = behaviour.reply
+                pieces = [text[i : i + 5] for i in range(0, len(text), 5)]
+                for index, piece in enumerate(pieces):
+                    if behaviour.fail_after_chunks is not None and index >= behaviour.fail_after_chunks:
+                        self.wfile.flush()
+                        self.connection.shutdown(2)
+                        return
+                    chunk = {
+                        "id": "chatcmpl-test",
+                        "object": "chat.completion.chunk",
+                        "created": int(time.time()),
+                        "model": body.get("model", "test"),
+                        "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
+                    }
+                    self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                    self.wfile.flush()
+                done = {
+                    "id": "chatcmpl-test",
+                    "object": "chat.completion.chunk",
+                    "created": int(time.time()),
+                    "model": body.get("model", "test"),
+                    "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+                }
+                self.wfile.write(f"data: {json.dumps(done)}\n\ndata: [DONE]\n\n".encode())
+                self.wfile.flush()
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True

@@ -28,7 +28,9 @@ def _is_from_a_person(event: dict[str, Any], bot_user_id: str | None) -> bool:
     return bool(event.get("user")) and event.get("user") != bot_user_id
 
 
-def _answer_once(services: Services, event: dict[str, Any], bot_user_id: str | None) -> None:
+def _answer_once(
+    services: Services, event: dict[str, Any], bot_user_id: str | None, team_id: str | None
+) -> None:
     """One reply per message, even when it arrives both as `message` and as `app_mention`."""
     if not _is_from_a_person(event, bot_user_id):
         return
@@ -48,11 +50,11 @@ def _answer_once(services: Services, event: dict[str, Any], bot_user_id: str | N
 def register(app: App, services: Services) -> None:
     @app.event("app_mention")
     def handle_mention(event: dict[str, Any], context: dict[str, Any]) -> None:
-        _answer_once(services, event, context.get("bot_user_id"))
+        _answer_once(services, event, context.get("bot_user_id"), context.get("team_id"))
 
     @app.event({"type": "message", "channel_type": "im"})
     def handle_direct_message(event: dict[str, Any], context: dict[str, Any]) -> None:
-        _answer_once(services, event, context.get("bot_user_id"))
+        _answer_once(services, event, context.get("bot_user_id"), context.get("team_id"))
 
     @app.event("app_home_opened")
     def handle_home_opened(event: dict[str, Any]) -> None:

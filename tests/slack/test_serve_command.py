@@ -1,0 +1,101 @@
+"""`opsbot serve` as a real process: refuses bad credentials in one line, serves HTTP under uvicorn."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+
+from bot.settings import Settings
+from tests.slack.conftest import BOT_TOKEN, SIGNING_SECRET, RunningBot, free_port
+from tests.slack.fake_slack import FakeSlack
+
+
+def serve(settings: Settings, *args: str, **env: str) -> subprocess.Popen[bytes]:
+    environment = {
+        **os.environ,
+        "OPSBOT_DATA_DIR": str(settings.data_dir),
+        "OPSBOT_KNOWLEDGE_DIR": str(settings.knowledge_dir),
+        "OPSBOT_CACHE_DIR": str(settings.cache_dir),
+        **env,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", *args],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({}, "SLACK_BOT_TOKEN"),
+        ({"SLACK_BOT_TOKEN": "not-a-token", "SLACK_SIGNING_SECRET": SIGNING_SECRET}, "SLACK_BOT_TOKEN"),
+        ({"SLACK_BOT_TOKEN": BOT_TOKEN}, "SLACK_SIGNING_SECRET"),
+        ({"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": "short!"}, "SLACK_SIGNING_SECRET"),
+        ({"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": "xoxb-wrong-kind-1234"}, "SLACK_APP_TOKEN"),
+    ],
+)
+def test_bad_credentials_get_one_line_naming_the_variable(
+    settings: Settings, env: dict[str, str], variable: str
+) -> None:
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"):
+        env.setdefault(name, "")
+    process = serve(settings, **env)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 2
+    lines = stderr.decode().strip().splitlines()
+    assert len(lines) == 1 and variable in lines[0]
+    for value in env.values():
+        if len(value) > 8:
+            assert value not in lines[0]
+
+
+@pytest.fixture
+def served(settings: Settings, fake_slack: FakeSlack) -> Iterator[tuple[str, FakeSlack]]:
+    port = free_port()
+    process = serve(
+        settings,
+        "--http",
+        "--port",
+        str(port),
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_APP_TOKEN="xapp-1-ignored-with-http",
+        SLACK_API_URL=fake_slack.api_url,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError):
+                pass
+            assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
+            assert time.monotonic() < deadline, "opsbot serve did not become healthy"
+            time.sleep(0.2)
+        yield url, fake_slack
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def test_serve_answers_a_signed_command_over_http(served: tuple[str, FakeSlack], settings: Settings) -> None:
+    url, slack = served
+    bot = RunningBot(url, slack, None, settings.model_copy(), None)  # type: ignore[arg-type]
+    reply = bot.command("ask 活动上线前怎么预热?")
+    assert reply.status == 200 and reply.seconds < 3
+    assert slack.wait_for(lambda: len(slack.responses()) >= 2, timeout=30)
+    assert "宣传推广" in str(slack.responses()[1]["blocks"])
+    assert slack.called("auth.test")
+    assert bot.command("help", response="x").status == 200
