@@ -18,7 +18,7 @@ from bot.adapters.state_store import SqlStateStore
 from bot.domain.answering import Answerer, Draft
 from bot.domain.errors import InvalidQuestion, OpsbotError
 from bot.domain.language import detect_language
-from bot.domain.models import Answer, Language
+from bot.domain.models import Answer
 from bot.slack import blocks
 
 log = logging.getLogger(__name__)
@@ -113,11 +113,7 @@ class SlackResponder:
     # -- slash commands ------------------------------------------------------------------------
 
     def answer_command(self, question: str, response_url: str, user_id: str) -> None:
-        """Private to the asker: a working note, then the answer in its place with a Share button."""
-        language: Language = detect_language(question)
-        self._post_webhook(
-            response_url, {"response_type": "ephemeral", "text": blocks.working_text(language)}
-        )
+        """Private to the asker: the answer replaces the acknowledgement's working note, with a Share button."""
         answer, problem = self._answer(question)
         if answer is None:
             self._post_webhook(

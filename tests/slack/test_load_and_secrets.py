@@ -27,12 +27,12 @@ def test_fifty_simultaneous_commands_are_all_acknowledged_in_time_and_answered(b
     assert all(reply.status == 200 for reply in replies)
     assert max(reply.seconds for reply in replies) < 3.0
     assert bot.slack.wait_for(
-        lambda: all(len(bot.slack.responses(f"load{i}")) >= 2 for i in range(50)), timeout=60
+        lambda: all(len(bot.slack.responses(f"load{i}")) >= 1 for i in range(50)), timeout=60
     )
     for i in range(50):
         final = bot.slack.responses(f"load{i}")[-1]
         assert final["replace_original"] is True and final["text"]
-        assert len(bot.slack.responses(f"load{i}")) == 2
+        assert len(bot.slack.responses(f"load{i}")) == 1
 
 
 def test_tokens_and_the_signing_secret_never_reach_the_logs(
@@ -47,7 +47,7 @@ def test_tokens_and_the_signing_secret_never_reach_the_logs(
             "EvS",
         )
         assert bot.slack.wait_for(
-            lambda: len(bot.slack.responses()) >= 2 and bool(bot.slack.called("chat.postMessage"))
+            lambda: len(bot.slack.responses()) >= 1 and bool(bot.slack.called("chat.postMessage"))
         )
         logging.getLogger("slack_sdk").debug("token=%s secret=%s", BOT_TOKEN, SIGNING_SECRET)
     assert BOT_TOKEN not in caplog.text and SIGNING_SECRET not in caplog.text

@@ -6,6 +6,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
+from bot.domain.language import detect_language
 from bot.slack import blocks
 from bot.slack.listeners.context import Services
 from bot.slack.parsing import parse_command
@@ -18,7 +19,8 @@ def register(app: App, services: Services) -> None:
     def handle_command(ack: Ack, command: dict[str, Any]) -> None:
         parsed = parse_command(command.get("text", ""))
         if parsed.name == "ask" and parsed.argument:
-            ack()
+            # The acknowledgement itself is the visible sign of work; the answer replaces it.
+            ack(response_type="ephemeral", text=blocks.working_text(detect_language(parsed.argument)))
             services.responder.submit(
                 services.responder.answer_command,
                 parsed.argument,
