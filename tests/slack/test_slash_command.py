@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
+import httpx
+
+from bot.slack.server import OpsbotAsgi
 from tests.slack.conftest import RunningBot, signed_headers
 
 
@@ -71,3 +75,13 @@ def test_forged_missing_and_stale_signatures_are_refused_and_nothing_is_posted(b
     assert wrong_secret.status == 401
     time.sleep(0.5)
     assert bot.slack.responses() == [] and bot.slack.called("chat.postMessage") == []
+
+
+def test_health_check_is_503_until_the_knowledge_base_is_loaded(bot: RunningBot) -> None:
+    async def get() -> httpx.Response:
+        transport = httpx.ASGITransport(app=OpsbotAsgi(bot.runtime.app, lambda: False))
+        async with httpx.AsyncClient(transport=transport, base_url="http://opsbot") as client:
+            return await client.get("/healthz")
+
+    response = asyncio.run(get())
+    assert response.status_code == 503 and "loading" in response.text
