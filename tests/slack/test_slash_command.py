@@ -79,7 +79,8 @@ def test_forged_missing_and_stale_signatures_are_refused_and_nothing_is_posted(b
 
 def test_health_check_is_503_until_the_knowledge_base_is_loaded(bot: RunningBot) -> None:
     async def get() -> httpx.Response:
-        transport = httpx.ASGITransport(app=OpsbotAsgi(bot.runtime.app, lambda: False))
+        asgi = OpsbotAsgi(bot.runtime.app, lambda: False)
+        transport = httpx.ASGITransport(app=asgi)  # type: ignore[arg-type]  # Bolt types scope narrowly
         async with httpx.AsyncClient(transport=transport, base_url="http://opsbot") as client:
             return await client.get("/healthz")
 
