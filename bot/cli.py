@@ -7,14 +7,19 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from pydantic import ValidationError
 
+from bot.domain.dates import InvalidDate
+from bot.domain.drafting import ChecklistError, parse_request
 from bot.domain.errors import InvalidQuestion, OpsbotError
 from bot.domain.extractive import format_citation
 from bot.domain.models import Answer
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.container import Container
 
 EXIT_USAGE = 2
 EXIT_UNAVAILABLE = 1
@@ -30,6 +35,13 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("question", help="the question, or - to read one question per line from stdin")
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
     commands.add_parser("index", help="index the knowledge directory (only what changed)")
+    checklist = commands.add_parser("checklist", help="draft a campaign checklist from the playbook")
+    checklist.add_argument("description", help="e.g. 双十二拉新活动,目标新增1万注册")
+    checklist.add_argument("--launch", help="launch date: 2026-12-12, 12月12日, next Friday …")
+    checklist.add_argument("--end", help="end date, same forms")
+    output = checklist.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print the checklist as JSON")
+    output.add_argument("--markdown", action="store_true", help="print the checklist as Markdown")
     serve = commands.add_parser("serve", help="run the Slack bot (Socket Mode if SLACK_APP_TOKEN is set)")
     serve.add_argument("--port", type=int, help="HTTP port (default $PORT or 3000)")
     serve.add_argument("--http", action="store_true", help="serve HTTP even if SLACK_APP_TOKEN is set")
@@ -92,6 +104,21 @@ def _ask_batch(answer: Callable[[str], Answer], stream: TextIO, as_json: bool, o
     return 0
 
 
+def _checklist(container: Container, args: argparse.Namespace, out: TextIO) -> int:
+    from bot.domain.dates import parse_date
+
+    today = container.settings.today()
+    request = parse_request(args.description, today)
+    launch = parse_date(args.launch, today) if args.launch else request.launch
+    end = parse_date(args.end, today) if args.end else request.end
+    checklist = container.drafter.draft(request.description, launch, end)
+    if args.json:
+        print(json.dumps(checklist.to_json(), ensure_ascii=False, indent=2), file=out)
+    else:
+        print(checklist.to_markdown(), file=out, end="")
+    return 0
+
+
 def _serve(settings: Settings, port: int | None, force_http: bool) -> int:
     """Check the credentials first (one line and exit 2 if wrong), then serve until stopped."""
     from bot.slack.config import SlackConfigError, slack_credentials
@@ -140,6 +167,8 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, out: Te
         if args.command == "index":
             print(container.knowledge.refresh().summary(), file=out)
             return 0
+        if args.command == "checklist":
+            return _checklist(container, args, out)
         report = container.knowledge.refresh()
         if report.rebuilt_reason:
             print(f"opsbot: the index was rebuilt: {report.rebuilt_reason}", file=sys.stderr)
@@ -150,7 +179,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, out: Te
             json.dumps(answer.to_json(), ensure_ascii=False) if args.json else render_text(answer), file=out
         )
         return 0
-    except InvalidQuestion as error:
+    except (InvalidQuestion, InvalidDate, ChecklistError) as error:
         print(f"opsbot: {error}", file=sys.stderr)
         return EXIT_USAGE
     except OpsbotError as error:

@@ -11,10 +11,12 @@ from typing import Any
 
 import numpy as np
 
+from bot.adapters.china_calendar import ChinaWorkCalendar
 from bot.adapters.chroma_store import ChromaKnowledgeStore
 from bot.adapters.embedding_cache import CachedEmbeddings
 from bot.adapters.embeddings import make_embeddings
 from bot.domain.answering import Answerer, AnswerWriter, Retrieval
+from bot.domain.drafting import ChecklistDrafter
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.glossary import Glossary
 from bot.knowledge.indexer import ProgressFactory
@@ -47,6 +49,7 @@ class Container:
     settings: Settings
     knowledge: KnowledgeBase
     answerer: Answerer
+    drafter: ChecklistDrafter
 
 
 def build_writer(settings: Settings) -> AnswerWriter | None:
@@ -71,7 +74,8 @@ def bootstrap(settings: Settings, progress: ProgressFactory | None = None) -> Co
     answerer = Answerer(
         KnowledgeRetriever(knowledge), build_writer(settings), settings.max_question_chars, settings.top_k
     )
-    return Container(settings, knowledge, answerer)
+    drafter = ChecklistDrafter(PROMPTS_DIR / "checklist.toml", knowledge, ChinaWorkCalendar(), settings.today)
+    return Container(settings, knowledge, answerer, drafter)
 
 
 @dataclass

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -53,6 +55,8 @@ class Settings(BaseSettings):
     # State (feedback, answers, later checklists and reminders): SQLite in the data directory by default.
     database_url: str = Field(default="", validation_alias="DATABASE_URL")
 
+    timezone: str = "Asia/Shanghai"
+
     max_question_chars: int = 2000
     top_k: int = 3
 
@@ -90,6 +94,10 @@ class Settings(BaseSettings):
     def _command_starts_with_slash(cls, value: str) -> str:
         value = value.strip()
         return value if value.startswith("/") else "/" + value
+
+    def today(self) -> date:
+        """Today in the team's time zone (dates in checklists are local dates)."""
+        return datetime.now(ZoneInfo(self.timezone)).date()
 
     @property
     def database(self) -> str:

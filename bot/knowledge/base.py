@@ -68,5 +68,8 @@ class KnowledgeBase:
     def search(self, question: str, limit: int = 3) -> SearchResult:
         return self.searcher.search(question, limit)
 
+    def section(self, tail: str) -> tuple[str, list[str]] | None:
+        return self.searcher.section(tail)
+
     def topics(self) -> list[str]:
         return self.searcher.topics()

@@ -126,6 +126,14 @@ class HybridSearcher:
     def __len__(self) -> int:
         return len(self.chunks)
 
+    def section(self, tail: str) -> tuple[str, list[str]] | None:
+        """The first section whose path ends with `tail` (e.g. "活动运营 › 宣传推广"), with its chunk texts."""
+        for chunk in self.chunks:
+            if chunk.section == tail or chunk.section.endswith(SECTION_SEPARATOR + tail):
+                members = [c for c in self.chunks if (c.source, c.section) == (chunk.source, chunk.section)]
+                return chunk.section, [c.text for c in sorted(members, key=lambda c: c.position)]
+        return None
+
     def topics(self) -> list[str]:
         """The top-level sections of every document, for 'the playbook covers …'."""
         seen: dict[str, None] = {}
