@@ -104,11 +104,13 @@ class SlackRuntime:
 
 def bootstrap_slack(container: Container, credentials: SlackCredentials) -> SlackRuntime:
     """Build the state store, the Web API client, the responder and the Bolt app."""
+    from bot.adapters.checklist_store import SqlChecklistStore
     from bot.adapters.database import create_tables, make_engine
     from bot.adapters.state_store import SqlStateStore
     from bot.slack.app import build_app, make_web_client
+    from bot.slack.checklists import ChecklistResponder
     from bot.slack.listeners.context import Services
-    from bot.slack.responder import SlackResponder
+    from bot.slack.responder import SlackResponder, post_to_response_url
     from bot.slack.server import OpsbotAsgi
 
     settings = container.settings
@@ -119,6 +121,9 @@ def bootstrap_slack(container: Container, credentials: SlackCredentials) -> Slac
     client = make_web_client(credentials, settings.slack_api_url)
     workers = ThreadPoolExecutor(max_workers=settings.answer_workers, thread_name_prefix="answer")
     responder = SlackResponder(container.answerer, state, client, workers)
-    app = build_app(credentials, Services(settings, responder, state), client)
+    checklists = ChecklistResponder(
+        container.drafter, SqlChecklistStore(engine), client, post_to_response_url, settings.today
+    )
+    app = build_app(credentials, Services(settings, responder, state, checklists), client)
     ready = threading.Event()
     return SlackRuntime(app, OpsbotAsgi(app, ready.is_set), responder, ready)

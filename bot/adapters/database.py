@@ -27,6 +27,7 @@ def make_engine(url: str) -> Engine:
 
 
 def create_tables(engine: Engine) -> None:
-    import bot.adapters.state_store  # noqa: F401  (registers its tables on `metadata`)
+    import bot.adapters.checklist_store
+    import bot.adapters.state_store  # noqa: F401  (both register their tables on `metadata`)
 
     metadata.create_all(engine)

@@ -98,6 +98,8 @@ def help_blocks(command: str, unknown: str | None = None) -> list[Block]:
         "*opsbot* 回答运营手册里的问题,并注明出处 / answers questions from the ops playbook, with sources.",
         f"• `{command} ask 活动上线前怎么预热?` 问手册 / ask the playbook",
         f"• `{command} ask How do we retain new users?` English works too",
+        f"• `{command} checklist 双十二拉新活动,目标新增1万注册 launch 2026-12-12 end 2026-12-14` 生成活动清单 / draft a campaign checklist",
+        f"• `{command} checklists` 本频道的活动清单 / this channel's checklists",
         f"• `{command} help` 显示本帮助 / show this help",
         "也可以私信我,或在频道里 @opsbot 提问 / You can also DM me or @mention me in a channel.",
     ]

@@ -6,7 +6,17 @@ import html
 import re
 from dataclasses import dataclass
 
-SUBCOMMANDS = {"ask": "ask", "问": "ask", "help": "help", "帮助": "help", "?": "help", "\uff1f": "help"}
+SUBCOMMANDS = {
+    "ask": "ask",
+    "问": "ask",
+    "checklist": "checklist",
+    "清单": "checklist",
+    "checklists": "checklists",
+    "help": "help",
+    "帮助": "help",
+    "?": "help",
+    "\uff1f": "help",
+}
 
 _USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _CHANNEL = re.compile(r"<#[CG][A-Z0-9]+\|([^>]*)>")

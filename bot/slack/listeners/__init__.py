@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.slack.listeners import actions, commands, events
+from bot.slack.listeners import actions, checklist_actions, commands, events
 from bot.slack.listeners.context import Services
 
 
@@ -12,3 +12,4 @@ def register(app: App, services: Services) -> None:
     commands.register(app, services)
     events.register(app, services)
     actions.register(app, services)
+    checklist_actions.register(app, services)

@@ -28,5 +28,21 @@ def register(app: App, services: Services) -> None:
                 command["user_id"],
             )
             return
+        if parsed.name == "checklist" and parsed.argument:
+            ack(response_type="ephemeral", text="⏳ 正在按手册生成活动清单… / Drafting the checklist…")
+            services.responder.submit(
+                services.checklists.draft_and_post,
+                parsed.argument,
+                command["channel_id"],
+                command["user_id"],
+                command["response_url"],
+            )
+            return
+        if parsed.name == "checklists":
+            ack()
+            services.responder.submit(
+                services.checklists.list_for_channel, command["channel_id"], command["response_url"]
+            )
+            return
         unknown = parsed.argument if parsed.name == "unknown" else None
         ack(text=blocks.help_text(command_name), blocks=blocks.help_blocks(command_name, unknown))

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.adapters.state_store import SqlStateStore
 from bot.settings import Settings
+from bot.slack.checklists import ChecklistResponder
 from bot.slack.responder import SlackResponder
 
 
@@ -14,3 +15,4 @@ class Services:
     settings: Settings
     responder: SlackResponder
     state: SqlStateStore
+    checklists: ChecklistResponder

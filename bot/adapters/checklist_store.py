@@ -1,0 +1,204 @@
+"""Checklists kept in the state database: every tick, owner and due date, and the Slack message they live in."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    Engine,
+    Float,
+    Integer,
+    String,
+    Table,
+    Text,
+    and_,
+    insert,
+    select,
+    update,
+)
+
+from bot.adapters.database import metadata
+from bot.domain.checklists import Campaign, Checklist, ChecklistItem, Stage
+
+campaigns = Table(
+    "campaigns",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("kind_label", String(64), nullable=False),
+    Column("launch", Date, nullable=True),
+    Column("end_date", Date, nullable=True),
+    Column("notes", Text, nullable=False, default="[]"),
+    Column("stages", Text, nullable=False),
+    Column("channel", String(32), nullable=False, default=""),
+    Column("message_ts", String(32), nullable=False, default=""),
+    Column("created_by", String(32), nullable=False, default=""),
+    Column("created_at", Float, nullable=False),
+)
+checklist_items = Table(
+    "checklist_items",
+    metadata,
+    Column("campaign_id", String(32), primary_key=True),
+    Column("item_id", String(64), primary_key=True),
+    Column("stage_key", String(32), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("due", Date, nullable=True),
+    Column("source", Text, nullable=True),
+    Column("owner", String(32), nullable=True),
+    Column("done", Boolean, nullable=False, default=False),
+    Column("done_by", String(32), nullable=True),
+    Column("updated_at", Float, nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class CampaignSummary:
+    campaign_id: str
+    name: str
+    launch: date | None
+    end: date | None
+    done: int
+    total: int
+
+
+class SqlChecklistStore:
+    """Each tick is its own row update, so two people ticking different items never undo each other."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def save(self, checklist: Checklist, channel: str = "", created_by: str = "") -> None:
+        campaign = checklist.campaign
+        stages = [{"key": stage.key, "name": stage.name} for stage in checklist.stages]
+        now = time.time()
+        with self._engine.begin() as db:
+            db.execute(
+                insert(campaigns).values(
+                    id=campaign.campaign_id,
+                    name=campaign.name,
+                    kind=campaign.kind,
+                    kind_label=campaign.kind_label,
+                    launch=campaign.launch,
+                    end_date=campaign.end,
+                    notes=json.dumps(checklist.notes, ensure_ascii=False),
+                    stages=json.dumps(stages, ensure_ascii=False),
+                    channel=channel,
+                    message_ts="",
+                    created_by=created_by,
+                    created_at=now,
+                )
+            )
+            rows = [
+                {
+                    "campaign_id": campaign.campaign_id,
+                    "item_id": item.item_id,
+                    "stage_key": stage.key,
+                    "position": position,
+                    "text": item.text,
+                    "due": item.due,
+                    "source": item.source,
+                    "owner": item.owner,
+                    "done": item.done,
+                    "done_by": None,
+                    "updated_at": now,
+                }
+                for stage in checklist.stages
+                for position, item in enumerate(stage.items)
+            ]
+            if rows:
+                db.execute(insert(checklist_items), rows)
+
+    def attach_message(self, campaign_id: str, channel: str, ts: str) -> None:
+        with self._engine.begin() as db:
+            db.execute(
+                update(campaigns).where(campaigns.c.id == campaign_id).values(channel=channel, message_ts=ts)
+            )
+
+    def message_of(self, campaign_id: str) -> tuple[str, str] | None:
+        with self._engine.connect() as db:
+            row = db.execute(
+                select(campaigns.c.channel, campaigns.c.message_ts).where(campaigns.c.id == campaign_id)
+            ).first()
+        return (row[0], row[1]) if row and row[1] else None
+
+    def set_done(self, campaign_id: str, item_ids: Iterable[str], done: bool, user: str) -> None:
+        ids = list(item_ids)
+        if not ids:
+            return
+        with self._engine.begin() as db:
+            db.execute(
+                update(checklist_items)
+                .where(and_(checklist_items.c.campaign_id == campaign_id, checklist_items.c.item_id.in_(ids)))
+                .values(done=done, done_by=user if done else None, updated_at=time.time())
+            )
+
+    def set_stage_owner(self, campaign_id: str, stage_key: str, owner: str | None) -> None:
+        with self._engine.begin() as db:
+            db.execute(
+                update(checklist_items)
+                .where(
+                    and_(
+                        checklist_items.c.campaign_id == campaign_id, checklist_items.c.stage_key == stage_key
+                    )
+                )
+                .values(owner=owner, updated_at=time.time())
+            )
+
+    def load(self, campaign_id: str) -> Checklist | None:
+        with self._engine.connect() as db:
+            row = db.execute(select(campaigns).where(campaigns.c.id == campaign_id)).mappings().first()
+            if row is None:
+                return None
+            items = (
+                db.execute(
+                    select(checklist_items)
+                    .where(checklist_items.c.campaign_id == campaign_id)
+                    .order_by(checklist_items.c.position)
+                )
+                .mappings()
+                .all()
+            )
+        campaign = Campaign(
+            row["id"], row["name"], row["kind"], row["kind_label"], row["launch"], row["end_date"]
+        )
+        stages = []
+        for stage in json.loads(row["stages"]):
+            members = [
+                ChecklistItem(i["item_id"], i["text"], i["due"], i["source"], i["owner"], bool(i["done"]))
+                for i in items
+                if i["stage_key"] == stage["key"]
+            ]
+            stages.append(Stage(stage["key"], stage["name"], members))
+        return Checklist(campaign, stages, json.loads(row["notes"]))
+
+    def for_channel(self, channel: str) -> list[CampaignSummary]:
+        with self._engine.connect() as db:
+            rows = db.execute(
+                select(campaigns.c.id, campaigns.c.name, campaigns.c.launch, campaigns.c.end_date)
+                .where(campaigns.c.channel == channel)
+                .order_by(campaigns.c.created_at.desc())
+            ).all()
+            summaries = []
+            for campaign_id, name, launch, end in rows:
+                done_flags = (
+                    db.execute(
+                        select(checklist_items.c.done).where(checklist_items.c.campaign_id == campaign_id)
+                    )
+                    .scalars()
+                    .all()
+                )
+                summaries.append(
+                    CampaignSummary(
+                        campaign_id, name, launch, end, sum(map(bool, done_flags)), len(done_flags)
+                    )
+                )
+        return summaries
