@@ -135,3 +135,52 @@ def test_configuration_errors_name_the_variable_not_the_secret(settings: Setting
     assert "LLM" in result.stderr and "SECRET123" not in result.stderr
     placeholder = run(settings, "ask", "hi", OPSBOT_LLM_API_KEY="changeme")
     assert placeholder.returncode == 2 and "placeholder" in placeholder.stderr
+
+
+def test_checklist_json_follows_the_contract(settings: Settings) -> None:
+    result = run(
+        settings,
+        "checklist",
+        "双十二拉新活动,目标新增1万注册",
+        "--launch",
+        "2026-12-12",
+        "--end",
+        "12月14日",
+        "--json",
+    )
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["campaign"]["kind"] == "acquisition"
+    assert (payload["campaign"]["launch"], payload["campaign"]["end"]) == ("2026-12-12", "2026-12-14")
+    assert [stage["name"] for stage in payload["stages"]] == [
+        "目的",
+        "活动策划",
+        "资源确认",
+        "宣传推广",
+        "执行跟踪",
+        "效果评估",
+    ]
+    review = payload["stages"][-1]["items"]
+    assert any(item["text"] == "复盘整个活动" and item["due"] == "2026-12-17" for item in review)
+
+
+def test_checklist_markdown_and_dates_in_the_description(settings: Settings) -> None:
+    result = run(settings, "checklist", "公众号内容征文 launch 2026-12-21 end 2026-12-25", "--markdown")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("# 公众号内容征文\n") and "- [ ] 复盘整个活动" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["", "--launch", "2026-12-12"], "活动描述"),
+        (["拉新活动", "--launch", "2026-02-30"], "not a real date"),
+        (["拉新活动", "--launch", "2026-12-14", "--end", "2026-12-12"], "早于上线日期"),
+        (["拉新活动", "--launch", "2020-01-01"], "已经过去"),
+        (["拉新活动", "--launch", "someday"], "Could not read the date"),
+    ],
+)
+def test_bad_checklist_requests_say_what_to_fix(settings: Settings, args: list[str], message: str) -> None:
+    result = run(settings, "checklist", *args)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr

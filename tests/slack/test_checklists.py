@@ -126,3 +126,37 @@ def test_channel_checklists_are_listed_and_exported_as_markdown(bot: RunningBot)
     assert bot.slack.wait_for(lambda: bool(bot.slack.responses("export")))
     exported = bot.slack.responses("export")[0]["text"]
     assert "# 双十二拉新活动" in exported and "- [ ] 复盘整个活动" in exported
+
+
+def test_choosing_a_stage_owner_persists_and_shows_in_the_message(bot: RunningBot) -> None:
+    message = post_checklist(bot)
+    owner_picker = next(
+        b["accessory"] for b in message["blocks"] if b.get("accessory", {}).get("type") == "users_select"
+    )
+    payload = {
+        "type": "block_actions",
+        "team": {"id": "T0000001"},
+        "user": {"id": "U0LEAD"},
+        "api_app_id": "A0OPSBOT",
+        "channel": {"id": "C0CAMPAIGN"},
+        "message": {"ts": "1800000001.000100", "blocks": message["blocks"]},
+        "response_url": bot.slack.response_url("owner"),
+        "actions": [
+            {
+                "type": "users_select",
+                "action_id": owner_picker["action_id"],
+                "block_id": "b1",
+                "selected_user": "U0CAROL",
+            }
+        ],
+    }
+    body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
+    assert bot.post(body, "application/x-www-form-urlencoded").status == 200
+    assert bot.slack.wait_for(lambda: bool(bot.slack.called("chat.update")))
+    updated = bot.slack.called("chat.update")[-1].params["blocks"]
+    assert (
+        next(b["accessory"] for b in updated if b.get("accessory", {}).get("type") == "users_select")[
+            "initial_user"
+        ]
+        == "U0CAROL"
+    )
