@@ -16,7 +16,7 @@ from bot.adapters.chroma_store import ChromaKnowledgeStore
 from bot.adapters.embedding_cache import CachedEmbeddings
 from bot.adapters.embeddings import make_embeddings
 from bot.domain.answering import Answerer, AnswerWriter, Retrieval
-from bot.domain.drafting import ChecklistDrafter
+from bot.domain.drafting import ChecklistDrafter, ChecklistTailor
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.glossary import Glossary
 from bot.knowledge.indexer import ProgressFactory
@@ -60,6 +60,15 @@ def build_writer(settings: Settings) -> AnswerWriter | None:
     return LangChainAnswerWriter(settings, PROMPTS_DIR)
 
 
+def build_tailor(settings: Settings) -> ChecklistTailor | None:
+    if not settings.llm:
+        return None
+    from bot.adapters.checklist_tailor import LangChainChecklistTailor
+    from bot.adapters.llm import LangChainAnswerWriter
+
+    return LangChainChecklistTailor(LangChainAnswerWriter.build_model(settings), PROMPTS_DIR)
+
+
 def bootstrap(settings: Settings, progress: ProgressFactory | None = None) -> Container:
     """Build the knowledge base and the answer pipeline; nothing is indexed until first use."""
     embeddings = CachedEmbeddings(make_embeddings(settings.embedder), settings.cache_dir)
@@ -74,7 +83,9 @@ def bootstrap(settings: Settings, progress: ProgressFactory | None = None) -> Co
     answerer = Answerer(
         KnowledgeRetriever(knowledge), build_writer(settings), settings.max_question_chars, settings.top_k
     )
-    drafter = ChecklistDrafter(PROMPTS_DIR / "checklist.toml", knowledge, ChinaWorkCalendar(), settings.today)
+    drafter = ChecklistDrafter(
+        PROMPTS_DIR / "checklist.toml", knowledge, ChinaWorkCalendar(), settings.today, build_tailor(settings)
+    )
     return Container(settings, knowledge, answerer, drafter)
 
 

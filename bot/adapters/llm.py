@@ -35,10 +35,10 @@ class LangChainAnswerWriter:
             "en": (prompts_dir / "answer_system_en.md").read_text(encoding="utf-8"),
         }
         self._user_template = (prompts_dir / "answer_user.md").read_text(encoding="utf-8")
-        self._model = model if model is not None else self._build_model(settings)
+        self._model = model if model is not None else self.build_model(settings)
 
     @staticmethod
-    def _build_model(settings: Settings) -> Any:
+    def build_model(settings: Settings) -> Any:
         from langchain.chat_models import init_chat_model
 
         provider, _, model_name = settings.llm.partition(":")

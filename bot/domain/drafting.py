@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import tomllib
 import uuid
@@ -16,6 +17,8 @@ from bot.domain.dates import parse_date
 from bot.domain.errors import OpsbotError
 from bot.domain.working_days import CalendarNotCovered, WorkCalendar, shift_workdays
 
+log = logging.getLogger(__name__)
+
 MAX_DESCRIPTION_CHARS = 300
 _DATE_WORDS = r"(launch|start|上线|开始|end|until|结束|截止)"
 _DATED = re.compile(rf"(?:^|\s|,|,){_DATE_WORDS}\s*[::]?\s*(\S+)", re.IGNORECASE)
@@ -23,6 +26,12 @@ _GOAL = re.compile(r"目标[::]?\s*([^,,。;;]+)|goal[:\s]+([^,.;]+)", re.IGNORE
 _ENUMERATION = re.compile(
     r"[((::]([^()()::]*?、[^()()]*?)(?:等)?[))。]?$|[((]([^()()]*、[^()()]*?)(?:等)?[))]"
 )
+
+
+class ChecklistTailor(Protocol):
+    def tailor(self, description: str, checklist: Checklist) -> dict[str, str]:
+        """New wording by item id; raises on anything invalid."""
+        ...
 
 
 class ChecklistError(OpsbotError):
@@ -66,7 +75,9 @@ class ChecklistDrafter:
         playbook: PlaybookSections,
         calendar: WorkCalendar,
         today: Callable[[], date],
+        tailor: ChecklistTailor | None = None,
     ) -> None:
+        self._tailor = tailor
         self._template_path = template_path
         self._playbook = playbook
         self._calendar = calendar
@@ -100,7 +111,20 @@ class ChecklistDrafter:
                 f" / The holiday calendar does not cover {year} yet; those items have no due date."
             )
         campaign = Campaign(uuid.uuid4().hex[:10], name, kind, label, launch, end)
-        return Checklist(campaign, stages, notes)
+        checklist = Checklist(campaign, stages, notes)
+        if self._tailor is not None:
+            self._apply_tailoring(name, checklist)
+        return checklist
+
+    def _apply_tailoring(self, name: str, checklist: Checklist) -> None:
+        """The LLM's wording when it is valid; any error or invalid output keeps the template's."""
+        try:
+            rewritten = self._tailor.tailor(name, checklist) if self._tailor else {}
+        except Exception as error:
+            log.warning("checklist tailoring failed, keeping the template: %s", type(error).__name__)
+            return
+        for item in checklist.items():
+            item.text = rewritten.get(item.item_id, item.text)
 
     def _validate(self, description: str, launch: date | None, end: date | None) -> str:
         name = re.sub(r"\s+", " ", description).strip()

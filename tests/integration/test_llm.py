@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 from pydantic import SecretStr
@@ -84,3 +86,47 @@ def test_server_errors_fall_back_without_leaking_the_key(
     assert "LLM is unavailable" in answer.note
     assert answer.sources
     assert API_KEY not in caplog.text
+
+
+def test_checklist_wording_is_tailored_through_structured_output(
+    settings: Settings, llm_server: FakeOpenAI
+) -> None:
+    llm_server.behaviour.reply = json.dumps(
+        {
+            "items": [
+                {"id": "goal-1", "text": "明确双十二拉新目标:新增1万注册"},
+                {"id": "review-4", "text": "双十二活动复盘"},
+            ]
+        },
+        ensure_ascii=False,
+    )
+    checklist = bootstrap(_with_llm(settings, llm_server)).drafter.draft(
+        "双十二拉新活动", date(2026, 12, 12), date(2026, 12, 14)
+    )
+    texts = {item.item_id: item.text for item in checklist.items()}
+    assert texts["goal-1"] == "明确双十二拉新目标:新增1万注册" and texts["review-4"] == "双十二活动复盘"
+    assert texts["planning-1"] == "确定活动文案并撰写"
+    request = llm_server.behaviour.requests[0]
+    assert request["response_format"]["type"] == "json_schema"
+    assert "双十二拉新活动" in request["messages"][0]["content"]
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "not json at all",
+        json.dumps({"items": [{"id": "no-such-item", "text": "x"}]}),
+        json.dumps({"items": [{"id": "goal-1", "text": "太长" * 60}]}),
+        json.dumps({"wrong": "shape"}),
+    ],
+)
+def test_invalid_tailoring_falls_back_to_the_template(
+    settings: Settings, llm_server: FakeOpenAI, reply: str
+) -> None:
+    llm_server.behaviour.reply = reply
+    checklist = bootstrap(_with_llm(settings, llm_server)).drafter.draft(
+        "双十二拉新活动", date(2026, 12, 12), None
+    )
+    texts = {item.item_id: item.text for item in checklist.items()}
+    assert texts["goal-1"].startswith("明确活动目的与目标")
+    assert texts["review-4"] == "复盘整个活动"
