@@ -1,0 +1,74 @@
+"""Reminder times in Chinese and English (now: Wed 2026-11-25 10:00 Asia/Shanghai)."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.domain.when import InvalidWhen, OneOff, Recurring, parse_reminder
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=SHANGHAI)
+
+
+def at(*args: int) -> datetime:
+    return datetime(*args, tzinfo=SHANGHAI)  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "message"),
+    [
+        ("in 10 minutes 看一下数据", at(2026, 11, 25, 10, 10), "看一下数据"),
+        ("10分钟后 看一下数据", at(2026, 11, 25, 10, 10), "看一下数据"),
+        ("2小时后 发周报", at(2026, 11, 25, 12, 0), "发周报"),
+        ("tomorrow 9am standup notes", at(2026, 11, 26, 9, 0), "standup notes"),
+        ("明天上午9点 交活动方案", at(2026, 11, 26, 9, 0), "交活动方案"),
+        ("明天下午3点半 评审", at(2026, 11, 26, 15, 30), "评审"),
+        ("下周一 10:00 复盘会", at(2026, 11, 30, 10, 0), "复盘会"),
+        ("2026-12-05 09:00 双十二预热", at(2026, 12, 5, 9, 0), "双十二预热"),
+        ("12月5日 9:00 双十二预热", at(2026, 12, 5, 9, 0), "双十二预热"),
+        ("next Friday 4pm retro", at(2026, 12, 4, 16, 0), "retro"),
+        ("9:30 站会", at(2026, 11, 26, 9, 30), "站会"),
+        ("晚上8点 发推送", at(2026, 11, 25, 20, 0), "发推送"),
+    ],
+)
+def test_one_off_times(text: str, expected: datetime, message: str) -> None:
+    parsed = parse_reminder(text, NOW)
+    assert parsed.schedule == OneOff(expected)
+    assert parsed.text == message
+
+
+@pytest.mark.parametrize(
+    ("text", "weekdays", "clock", "workdays"),
+    [
+        ("every Friday 16:00 周报数据复盘", {4}, time(16, 0), False),
+        ("每周五下午4点 周报数据复盘", {4}, time(16, 0), False),
+        ("every weekday 9:30 站会", {0, 1, 2, 3, 4}, time(9, 30), False),
+        ("每个工作日 9:30 站会", {0, 1, 2, 3, 4}, time(9, 30), True),
+        ("every weekday 9:30 站会 skip holidays", {0, 1, 2, 3, 4}, time(9, 30), True),
+        ("每天 18:00 看数据", set(range(7)), time(18, 0), False),
+    ],
+)
+def test_recurring_times(text: str, weekdays: set[int], clock: time, workdays: bool) -> None:
+    schedule = parse_reminder(text, NOW).schedule
+    assert isinstance(schedule, Recurring)
+    assert (set(schedule.weekdays), schedule.at, schedule.workdays_only) == (weekdays, clock, workdays)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("2026-11-01 09:00 过去的事", "in the past"),
+        ("明天4点 开会", "上午还是下午"),
+        ("sometime 开会", "Could not read"),
+        ("明天 开会", "time of day"),
+        ("tomorrow 9am", "no text"),
+        ("2026-02-30 09:00 不存在", "not a real date"),
+        ("明天25:00 开会", "not a valid time"),
+    ],
+)
+def test_bad_times_get_a_clear_message_with_examples(text: str, message: str) -> None:
+    with pytest.raises(InvalidWhen, match=message):
+        parse_reminder(text, NOW)
