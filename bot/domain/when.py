@@ -120,7 +120,7 @@ def parse_reminder(text: str, now: datetime) -> ParsedReminder:
     rest, skip = _strip_skip(text.strip())
     tz = now.tzinfo or ZoneInfo("Asia/Shanghai")
     schedule, rest = _recurring(rest) or _relative(rest, now) or _absolute(rest, now)
-    message = rest.strip(" ,,:")
+    message = re.sub(r"^[\s,,::]+|[\s,,::]+$", "", rest)
     if not message:
         raise InvalidWhen("提醒内容是空的 / The reminder has no text. " + EXAMPLES)
     if isinstance(schedule, OneOff):
