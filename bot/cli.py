@@ -142,6 +142,7 @@ def _serve(settings: Settings, port: int | None, force_http: bool) -> int:
         print(f"opsbot: could not start: {detail}", file=sys.stderr)
         return EXIT_UNAVAILABLE
     runtime.load_knowledge_in_background(container.knowledge)
+    runtime.scheduler.start()
     if credentials.app_token:
         serve_socket_mode(runtime.app, credentials.app_token)
     else:

@@ -97,6 +97,9 @@ class SlackRuntime:
     asgi: Any
     responder: Any
     ready: threading.Event
+    scheduler: Any = None
+    reminders: Any = None
+    engine: Any = None
 
     def load_knowledge_in_background(self, knowledge: KnowledgeBase) -> threading.Thread:
         """Index and load while the server already accepts requests; /healthz says 503 until done."""
@@ -113,14 +116,23 @@ class SlackRuntime:
         return thread
 
 
+def review_questions(knowledge: KnowledgeBase) -> list[str]:
+    """The playbook's own evaluation and review questions (活动运营 › 效果评估)."""
+    found = knowledge.section("活动运营 › 效果评估")
+    return found[1] if found else []
+
+
 def bootstrap_slack(container: Container, credentials: SlackCredentials) -> SlackRuntime:
     """Build the state store, the Web API client, the responder and the Bolt app."""
     from bot.adapters.checklist_store import SqlChecklistStore
     from bot.adapters.database import create_tables, make_engine
+    from bot.adapters.reminder_store import SqlReminderStore
+    from bot.adapters.scheduler import ReminderScheduler
     from bot.adapters.state_store import SqlStateStore
     from bot.slack.app import build_app, make_web_client
     from bot.slack.checklists import ChecklistResponder
     from bot.slack.listeners.context import Services
+    from bot.slack.reminders import ReminderResponder
     from bot.slack.responder import SlackResponder, post_to_response_url
     from bot.slack.server import OpsbotAsgi
 
@@ -132,9 +144,29 @@ def bootstrap_slack(container: Container, credentials: SlackCredentials) -> Slac
     client = make_web_client(credentials, settings.slack_api_url)
     workers = ThreadPoolExecutor(max_workers=settings.answer_workers, thread_name_prefix="answer")
     responder = SlackResponder(container.answerer, state, client, workers)
-    checklists = ChecklistResponder(
-        container.drafter, SqlChecklistStore(engine), client, post_to_response_url, settings.today
+    checklist_store = SqlChecklistStore(engine)
+    reminders = ReminderResponder(
+        SqlReminderStore(engine),
+        state,
+        checklist_store,
+        client,
+        post_to_response_url,
+        ChinaWorkCalendar(),
+        lambda: review_questions(container.knowledge),
+        settings.timezone,
     )
-    app = build_app(credentials, Services(settings, responder, state, checklists), client)
+    checklists = ChecklistResponder(
+        container.drafter,
+        checklist_store,
+        client,
+        post_to_response_url,
+        settings.today,
+        on_posted=reminders.schedule_campaign_reviews,
+    )
+    scheduler = ReminderScheduler(
+        engine, reminders.deliver, reminders.report_missed, settings.reminder_grace_s
+    )
+    reminders.scheduler = scheduler
+    app = build_app(credentials, Services(settings, responder, state, checklists, reminders), client)
     ready = threading.Event()
-    return SlackRuntime(app, OpsbotAsgi(app, ready.is_set), responder, ready)
+    return SlackRuntime(app, OpsbotAsgi(app, ready.is_set), responder, ready, scheduler, reminders, engine)

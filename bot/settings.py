@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     database_url: str = Field(default="", validation_alias="DATABASE_URL")
 
     timezone: str = "Asia/Shanghai"
+    # A reminder missed by less than this while the bot was down is posted late; older ones are reported.
+    reminder_grace_s: int = 3600
 
     max_question_chars: int = 2000
     top_k: int = 3

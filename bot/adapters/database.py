@@ -28,6 +28,7 @@ def make_engine(url: str) -> Engine:
 
 def create_tables(engine: Engine) -> None:
     import bot.adapters.checklist_store
+    import bot.adapters.reminder_store
     import bot.adapters.state_store  # noqa: F401  (both register their tables on `metadata`)
 
     metadata.create_all(engine)

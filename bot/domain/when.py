@@ -56,8 +56,12 @@ _TIME_CN = re.compile(
 )
 _SKIP = re.compile(r"\s*(,|,)?\s*(skip(ping)? holidays|跳过节假日|节假日跳过)\s*", re.IGNORECASE)
 
-_RELATIVE_EN = re.compile(r"^in\s+(\d{1,4})\s*(minutes?|mins?|hours?|hrs?|days?)\b", re.IGNORECASE)
-_RELATIVE_CN = re.compile(r"^(\d{1,4}|[一二两三四五六七八九十]+)\s*(分钟|小时|个小时|天)(后|以后|之后)")
+_RELATIVE_EN = re.compile(
+    r"^in\s+(\d{1,5})\s*(seconds?|secs?|minutes?|mins?|hours?|hrs?|days?)\b", re.IGNORECASE
+)
+_RELATIVE_CN = re.compile(
+    r"^(\d{1,5}|[一二两三四五六七八九十]+)\s*(秒钟|秒|分钟|小时|个小时|天)(后|以后|之后)"
+)
 _EVERY_EN = re.compile(
     r"^every\s+(weekday|workday|day|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*)\b", re.IGNORECASE
 )
@@ -168,12 +172,13 @@ def _relative(text: str, now: datetime) -> tuple[Schedule, str] | None:
     amount = _cn_number(match[1])
     unit = match[2].lower()
     delta = (
+        timedelta(seconds=amount) if unit.startswith(("s", "秒")) else
         timedelta(minutes=amount) if unit.startswith(("min", "分")) else
         timedelta(hours=amount) if unit.startswith(("h", "小时", "个小时")) else timedelta(days=amount)
     )  # fmt: skip
     if amount == 0:
         raise InvalidWhen("提醒时间要在将来 / The time must be in the future. " + EXAMPLES)
-    return OneOff((now + delta).replace(second=0, microsecond=0) + timedelta(minutes=0)), text[match.end() :]
+    return OneOff((now + delta).replace(microsecond=0)), text[match.end() :]
 
 
 def _absolute(text: str, now: datetime) -> tuple[Schedule, str]:

@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.adapters.checklist_store import SqlChecklistStore
+from bot.domain.checklists import Checklist
 from bot.domain.dates import InvalidDate
 from bot.domain.drafting import ChecklistDrafter, ChecklistError, parse_request
 from bot.slack import checklist_blocks
@@ -31,7 +32,9 @@ class ChecklistResponder:
         client: WebClient,
         post_webhook: Callable[[str, dict[str, Any]], None],
         today: Callable[[], date],
+        on_posted: Callable[[Checklist, str, str], None] | None = None,
     ) -> None:
+        self._on_posted = on_posted
         self._drafter = drafter
         self._store = store
         self._client = client
@@ -71,6 +74,8 @@ class ChecklistResponder:
             self._private(response_url, f"清单已生成但无法发到频道:{hint}")
             return
         self._store.attach_message(checklist.campaign.campaign_id, channel, str(posted["ts"]))
+        if self._on_posted:
+            self._on_posted(checklist, channel, user)
 
     def list_for_channel(self, channel: str, response_url: str) -> None:
         summaries = self._store.for_channel(channel)

@@ -37,6 +37,7 @@ class FakeSlack:
         self.rate_limited: dict[str, int] = {}
         self.thread_messages: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.socket_url = ""
+        self.failing_channels: dict[str, str] = {}
         self._ts = itertools.count(1)
         self._changed = threading.Condition()
         fake = self
@@ -121,6 +122,8 @@ class FakeSlack:
                 "team": "Test",
                 "url": "https://test.slack.com/",
             }
+        if method == "chat.postMessage" and params.get("channel") in self.failing_channels:
+            return {"ok": False, "error": self.failing_channels[str(params["channel"])]}
         if method == "chat.postMessage":
             return {
                 "ok": True,

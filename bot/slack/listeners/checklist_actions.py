@@ -39,6 +39,11 @@ def register(app: App, services: Services) -> None:
         _, campaign_id, stage_key = action["action_id"].split(":", 2)
         submit(checklists.set_owner, campaign_id, stage_key, action.get("selected_user"))
 
+    @app.action("reminder_cancel")
+    def handle_reminder_cancel(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        submit(services.reminders.cancel, action["value"], body["user"]["id"], body.get("response_url", ""))
+
     @app.action("checklist_export")
     def handle_export(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()

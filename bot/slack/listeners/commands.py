@@ -44,5 +44,26 @@ def register(app: App, services: Services) -> None:
                 services.checklists.list_for_channel, command["channel_id"], command["response_url"]
             )
             return
+        if parsed.name == "remind" and parsed.argument:
+            ack()
+            reminders = services.reminders
+            first, _, rest = parsed.argument.partition(" ")
+            if first.lower() == "cancel":
+                services.responder.submit(reminders.cancel, rest, command["user_id"], command["response_url"])
+            else:
+                services.responder.submit(
+                    reminders.create,
+                    parsed.argument,
+                    command["user_id"],
+                    command["channel_id"],
+                    command["response_url"],
+                )
+            return
+        if parsed.name == "reminders":
+            ack()
+            services.responder.submit(
+                services.reminders.list_for, command["channel_id"], command["response_url"]
+            )
+            return
         unknown = parsed.argument if parsed.name == "unknown" else None
         ack(text=blocks.help_text(command_name), blocks=blocks.help_blocks(command_name, unknown))

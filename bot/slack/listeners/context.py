@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.adapters.state_store import SqlStateStore
 from bot.settings import Settings
 from bot.slack.checklists import ChecklistResponder
+from bot.slack.reminders import ReminderResponder
 from bot.slack.responder import SlackResponder
 
 
@@ -16,3 +17,4 @@ class Services:
     responder: SlackResponder
     state: SqlStateStore
     checklists: ChecklistResponder
+    reminders: ReminderResponder

@@ -1,0 +1,204 @@
+"""APScheduler 3 with a SQLAlchemy job store: persisted jobs call `fire(reminder_id)` and nothing else.
+
+Only one process runs the scheduler at a time (a lease row in the database); the others keep the job
+store in paused mode so they can still add and remove jobs. Deliveries are also claimed per
+(reminder, due time), so even two schedulers that overlap during a hand-over post a reminder once.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.events import EVENT_JOB_MISSED, JobExecutionEvent
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
+from sqlalchemy import Column, Engine, Float, String, Table, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.adapters.database import metadata
+from bot.domain.reminders import Reminder
+from bot.domain.when import OneOff
+
+log = logging.getLogger(__name__)
+
+JOB_FUNCTION = "bot.adapters.scheduler:fire"
+LEASE_S = 15.0
+HEARTBEAT_S = 3.0
+
+scheduler_leader = Table(
+    "scheduler_leader",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("holder", String(64), nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
+
+# The persisted job names only `fire` and a reminder id; the running process says what firing means.
+_deliver: Callable[[str, datetime | None], None] | None = None
+_report_missed: Callable[[str, datetime], None] | None = None
+
+
+def fire(reminder_id: str) -> None:
+    """Called by APScheduler (also in a restarted process) with nothing but the reminder's id."""
+    if _deliver is None:
+        raise RuntimeError("no reminder delivery is registered in this process")
+    _deliver(reminder_id, None)
+
+
+def trigger_for(reminder: Reminder) -> DateTrigger | CronTrigger:
+    schedule = reminder.schedule
+    zone = ZoneInfo(reminder.timezone)
+    if isinstance(schedule, OneOff):
+        return DateTrigger(run_date=schedule.at, timezone=zone)
+    # Working-day reminders run every day: the delivery skips days off and keeps make-up workdays.
+    days = "*" if schedule.workdays_only else ",".join(str(day) for day in sorted(schedule.weekdays))
+    return CronTrigger(day_of_week=days, hour=schedule.at.hour, minute=schedule.at.minute, timezone=zone)
+
+
+def last_due(reminder: Reminder, now: datetime) -> datetime:
+    """When this firing was due: the latest scheduled time not after now (now itself if none)."""
+    trigger = trigger_for(reminder)
+    if isinstance(reminder.schedule, OneOff):
+        return reminder.schedule.at
+    previous = None
+    candidate = trigger.get_next_fire_time(None, now - timedelta(days=8))
+    while candidate is not None and candidate <= now:
+        previous = candidate
+        candidate = trigger.get_next_fire_time(candidate, candidate + timedelta(seconds=1))
+    return previous or now
+
+
+class ReminderScheduler:
+    def __init__(
+        self,
+        engine: Engine,
+        deliver: Callable[[str, datetime | None], None],
+        report_missed: Callable[[str, datetime], None],
+        grace_s: int = 3600,
+    ) -> None:
+        global _deliver, _report_missed
+        _deliver, _report_missed = deliver, report_missed
+        self._engine = engine
+        self._grace_s = grace_s
+        self._identity = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
+        self._scheduler = BackgroundScheduler(
+            jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename="apscheduler_jobs")},
+            job_defaults={"coalesce": True, "misfire_grace_time": grace_s, "max_instances": 1},
+            timezone=ZoneInfo("UTC"),
+        )
+        self._scheduler.add_listener(self._on_missed, EVENT_JOB_MISSED)
+        self._stop = threading.Event()
+        self._leading = False
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._scheduler.start(paused=True)
+        self._thread = threading.Thread(target=self._lead_when_possible, name="scheduler-lease", daemon=True)
+        self._thread.start()
+
+    def shutdown(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout=5)
+        if self._leading:
+            with self._engine.begin() as db:
+                db.execute(
+                    update(scheduler_leader)
+                    .where(scheduler_leader.c.holder == self._identity)
+                    .values(expires_at=0.0)
+                )
+        self._scheduler.shutdown(wait=False)
+
+    @property
+    def leading(self) -> bool:
+        return self._leading
+
+    def _lead_when_possible(self) -> None:
+        """Hold the lease while alive; poll the job store so jobs added by other processes fire on time."""
+        while not self._stop.is_set():
+            leading = self._try_lease()
+            if leading and not self._leading:
+                log.warning("this process now runs the reminder scheduler")
+                self._scheduler.resume()
+            elif not leading and self._leading:
+                log.warning("another process took over the reminder scheduler")
+                self._scheduler.pause()
+            self._leading = leading
+            if leading:
+                self._scheduler.wakeup()
+            self._stop.wait(HEARTBEAT_S if not leading else 1.0)
+
+    def _try_lease(self) -> bool:
+        now = time.time()
+        try:
+            with self._engine.begin() as db:
+                taken = db.execute(
+                    update(scheduler_leader)
+                    .where(scheduler_leader.c.name == "reminders")
+                    .where(
+                        (scheduler_leader.c.holder == self._identity) | (scheduler_leader.c.expires_at < now)
+                    )
+                    .values(holder=self._identity, expires_at=now + LEASE_S)
+                ).rowcount
+                if taken:
+                    return True
+                exists = db.execute(
+                    select(scheduler_leader.c.name).where(scheduler_leader.c.name == "reminders")
+                ).first()
+                if exists:
+                    return False
+                db.execute(
+                    insert(scheduler_leader).values(
+                        name="reminders", holder=self._identity, expires_at=now + LEASE_S
+                    )
+                )
+                return True
+        except IntegrityError:
+            return False
+        except Exception as error:
+            log.warning("scheduler lease check failed: %s", type(error).__name__)
+            return self._leading
+
+    # -- jobs ------------------------------------------------------------------------------------
+
+    def schedule(self, reminder: Reminder) -> datetime | None:
+        job = self._scheduler.add_job(
+            JOB_FUNCTION,
+            trigger_for(reminder),
+            args=[reminder.reminder_id],
+            id=reminder.reminder_id,
+            replace_existing=True,
+            name=f"reminder {reminder.reminder_id}",
+        )
+        next_run: datetime | None = getattr(job, "next_run_time", None) or trigger_for(
+            reminder
+        ).get_next_fire_time(None, datetime.now(ZoneInfo("UTC")))
+        if self._leading:
+            self._scheduler.wakeup()
+        return next_run
+
+    def cancel(self, reminder_id: str) -> None:
+        try:
+            self._scheduler.remove_job(reminder_id)
+        except Exception:  # already fired (one-off) or never scheduled
+            log.info("no job to remove for reminder %s", reminder_id)
+
+    def next_run(self, reminder_id: str) -> datetime | None:
+        job = self._scheduler.get_job(reminder_id)
+        next_run: datetime | None = getattr(job, "next_run_time", None) if job else None
+        return next_run
+
+    def _on_missed(self, event: JobExecutionEvent) -> None:
+        if _report_missed is not None:
+            _report_missed(str(event.job_id), event.scheduled_run_time)
