@@ -79,6 +79,7 @@ def bootstrap(settings: Settings, progress: ProgressFactory | None = None) -> Co
         Glossary.load(),
         lambda text: np.asarray(embeddings.embed_query(text), dtype=np.float32),
         progress,
+        extra_dirs=(settings.reviews_dir,),
     )
     answerer = Answerer(
         KnowledgeRetriever(knowledge), build_writer(settings), settings.max_question_chars, settings.top_k
@@ -154,6 +155,8 @@ def bootstrap_slack(container: Container, credentials: SlackCredentials) -> Slac
         ChinaWorkCalendar(),
         lambda: review_questions(container.knowledge),
         settings.timezone,
+        reviews_dir=settings.reviews_dir,
+        on_review_saved=container.knowledge.refresh,
     )
     checklists = ChecklistResponder(
         container.drafter,

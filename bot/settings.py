@@ -111,6 +111,11 @@ class Settings(BaseSettings):
         return f"sqlite:///{self.data_dir / 'opsbot.sqlite3'}"
 
     @property
+    def reviews_dir(self) -> Path:
+        """Saved campaign reviews, as Markdown the knowledge base indexes beside knowledge/."""
+        return self.data_dir / "reviews"
+
+    @property
     def chroma_path(self) -> Path:
         return self.data_dir / "chroma"
 

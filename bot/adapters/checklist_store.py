@@ -60,6 +60,17 @@ checklist_items = Table(
 )
 
 
+reviews = Table(
+    "campaign_reviews",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("campaign_id", String(32), nullable=False),
+    Column("author", String(32), nullable=False),
+    Column("answers", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+
 @dataclass(frozen=True)
 class CampaignSummary:
     campaign_id: str
@@ -179,6 +190,18 @@ class SqlChecklistStore:
             ]
             stages.append(Stage(stage["key"], stage["name"], members))
         return Checklist(campaign, stages, json.loads(row["notes"]))
+
+    def save_review(self, campaign_id: str, author: str, answers: list[tuple[str, str]]) -> int:
+        with self._engine.begin() as db:
+            result = db.execute(
+                insert(reviews).values(
+                    campaign_id=campaign_id,
+                    author=author,
+                    answers=json.dumps(answers, ensure_ascii=False),
+                    created_at=time.time(),
+                )
+            )
+            return int(result.inserted_primary_key[0]) if result.inserted_primary_key else 0
 
     def for_channel(self, channel: str) -> list[CampaignSummary]:
         with self._engine.connect() as db:

@@ -26,7 +26,9 @@ class KnowledgeBase:
         glossary: Glossary,
         embed_query: QueryEmbedder,
         progress: ProgressFactory | None = None,
+        extra_dirs: tuple[Path, ...] = (),
     ) -> None:
+        self._extra_dirs = extra_dirs
         self._store = store
         self._knowledge_dir = knowledge_dir
         self._glossary = glossary
@@ -48,7 +50,7 @@ class KnowledgeBase:
             return report
 
     def _sync_and_load(self) -> IndexReport:
-        report = KnowledgeIndexer(self._store, self._knowledge_dir, self._progress).sync()
+        report = KnowledgeIndexer(self._store, self._knowledge_dir, self._progress, self._extra_dirs).sync()
         searcher = HybridSearcher(self._store.load(), self._glossary, self._embed_query)
         if not len(searcher):
             raise KnowledgeBaseUnavailable(

@@ -123,16 +123,27 @@ def complete_fingerprints(metadatas: Sequence[dict[str, object]]) -> dict[str, s
 class KnowledgeIndexer:
     """Brings a store in line with the knowledge directory, embedding only what changed."""
 
-    def __init__(self, store: KnowledgeStore, knowledge_dir: Path, progress: ProgressFactory | None = None):
+    def __init__(
+        self,
+        store: KnowledgeStore,
+        knowledge_dir: Path,
+        progress: ProgressFactory | None = None,
+        extra_dirs: tuple[Path, ...] = (),
+    ):
         self._store = store
         self._knowledge_dir = knowledge_dir
+        self._extra_dirs = extra_dirs
         self._progress = progress
 
     def sync(self) -> IndexReport:
         report = IndexReport(rebuilt_reason=self._store.was_rebuilt_reason)
         wanted: dict[str, tuple[str, list[IndexRecord]]] = {}
-        for path in knowledge_files(self._knowledge_dir):
-            document = read_document(path, source_name(self._knowledge_dir, path))
+        paths = [(self._knowledge_dir, path) for path in knowledge_files(self._knowledge_dir)]
+        paths += [
+            (extra, path) for extra in self._extra_dirs if extra.is_dir() for path in knowledge_files(extra)
+        ]
+        for root, path in paths:
+            document = read_document(path, source_name(root, path))
             fingerprint = fingerprint_version(document)
             wanted[document.source] = (fingerprint, records_for_chunks(split_document(document), fingerprint))
         background = background_records()

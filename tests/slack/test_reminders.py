@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import time
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
@@ -255,3 +256,53 @@ def test_a_reminder_missed_beyond_the_grace_period_is_reported_not_dropped(
     finally:
         second.terminate()
         second.wait(timeout=15)
+
+
+def test_a_saved_review_becomes_searchable_knowledge(scheduled_bot: RunningBot) -> None:
+    scheduled_bot.command("checklist 双十二拉新活动 launch 2026-12-12 end 2026-12-14", response="cl")
+    store = SqlReminderStore(scheduled_bot.runtime.engine)
+    assert wait_until(lambda: any(r.kind == "review" for r in store.active()))
+    campaign_id = next(r.campaign_id for r in store.active() if r.kind == "review")
+    assert campaign_id is not None
+    slack = scheduled_bot.slack
+    click = {
+        "type": "block_actions",
+        "team": {"id": "T0000001"},
+        "user": {"id": "U0LEAD"},
+        "api_app_id": "A0OPSBOT",
+        "trigger_id": "trigger-123",
+        "channel": {"id": "C0CAMPAIGN"},
+        "message": {"ts": "1.2", "blocks": []},
+        "response_url": slack.response_url("rv"),
+        "actions": [{"type": "button", "action_id": "review_write", "block_id": "b", "value": campaign_id}],
+    }
+    body = urllib.parse.urlencode({"payload": json.dumps(click)}).encode()
+    assert scheduled_bot.post(body, "application/x-www-form-urlencoded").status == 200
+    assert slack.wait_for(lambda: bool(slack.called("views.open")))
+    view = slack.called("views.open")[0].params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    assert view["callback_id"] == "review_submit" and "对于活动用户的反馈如何?" in json.dumps(
+        view, ensure_ascii=False
+    )
+    lessons = "教训:渠道投放开始得太晚,地推物料没有提前确认,下次至少提前两周和各部门锁定资源。"
+    inputs = [b for b in view["blocks"] if b["type"] == "input"]
+    values = {b["block_id"]: {"answer": {"type": "plain_text_input", "value": ""}} for b in inputs}
+    values[inputs[4]["block_id"]]["answer"]["value"] = lessons
+    submission = {
+        "type": "view_submission",
+        "team": {"id": "T0000001"},
+        "user": {"id": "U0LEAD"},
+        "api_app_id": "A0OPSBOT",
+        "view": {**view, "id": "V1", "state": {"values": values}},
+    }
+    body = urllib.parse.urlencode({"payload": json.dumps(submission, ensure_ascii=False)}).encode()
+    assert scheduled_bot.post(body, "application/x-www-form-urlencoded").status == 200
+    reviews = scheduled_bot.settings.reviews_dir
+    assert wait_until(lambda: reviews.is_dir() and any(reviews.iterdir()), timeout=30)
+    knowledge = scheduled_bot.container.knowledge
+    assert wait_until(
+        lambda: any(c.source.startswith("reviews/") for c in knowledge.searcher.chunks), timeout=60
+    )
+    answer = scheduled_bot.container.answerer.answer("上次拉新活动复盘有什么教训?")
+    assert answer.sources and answer.sources[0].source.startswith("reviews/")
+    assert "复盘:双十二拉新活动" in answer.sources[0].section and "地推物料" in answer.text

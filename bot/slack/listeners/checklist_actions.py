@@ -44,6 +44,16 @@ def register(app: App, services: Services) -> None:
         ack()
         submit(services.reminders.cancel, action["value"], body["user"]["id"], body.get("response_url", ""))
 
+    @app.action("review_write")
+    def handle_review_write(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        services.reminders.open_review(action["value"], body["trigger_id"])
+
+    @app.view("review_submit")
+    def handle_review_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        ack()
+        submit(services.reminders.save_review, view.get("private_metadata", ""), body["user"]["id"], view)
+
     @app.action("checklist_export")
     def handle_export(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
