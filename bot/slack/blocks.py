@@ -102,6 +102,7 @@ def help_blocks(command: str, unknown: str | None = None) -> list[Block]:
         f"• `{command} checklists` 本频道的活动清单 / this channel's checklists",
         f"• `{command} remind #weekly 每周五下午4点 周报数据复盘` / `{command} remind me tomorrow 9am 交方案` 定时提醒 / reminders",
         f"• `{command} reminders` 待发送的提醒 / upcoming reminders · `{command} remind cancel <id>`",
+        f"• `{command} review 双十二拉新活动 下周一 10:00` 安排复盘提醒 / schedule a campaign review",
         f"• `{command} help` 显示本帮助 / show this help",
         "也可以私信我,或在频道里 @opsbot 提问 / You can also DM me or @mention me in a channel.",
     ]

@@ -15,6 +15,8 @@ SUBCOMMANDS = {
     "remind": "remind",
     "提醒": "remind",
     "reminders": "reminders",
+    "review": "review",
+    "复盘": "review",
     "help": "help",
     "帮助": "help",
     "?": "help",

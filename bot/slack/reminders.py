@@ -188,6 +188,43 @@ class ReminderResponder:
                 )
             )
 
+    def review_by_hand(self, argument: str, user: str, channel: str, response_url: str) -> None:
+        """`/ops review 双十二拉新活动 下周一 10:00`: a review reminder for one of the channel's campaigns."""
+        text = argument.strip()
+        matches = [
+            s for s in self._checklists.for_channel(channel) if text.startswith((s.name, s.campaign_id))
+        ]
+        if not matches:
+            self._private(
+                response_url,
+                "这个频道里找不到这个活动,先用 /ops checklists 看看名字 / No such campaign in this channel.",
+            )
+            return
+        campaign = max(matches, key=lambda s: len(s.name))
+        when = text.removeprefix(
+            campaign.name if text.startswith(campaign.name) else campaign.campaign_id
+        ).strip()
+        zone = self._timezone_of(user)
+        try:
+            parsed = parse_reminder(f"{when} {campaign.name}:复盘", datetime.now(ZoneInfo(zone)))
+        except InvalidWhen as error:
+            self._private(response_url, safe(str(error), 1500))
+            return
+        reminder = Reminder(
+            uuid.uuid4().hex[:8],
+            channel,
+            parsed.text,
+            user,
+            zone,
+            parsed.schedule,
+            "review",
+            campaign.campaign_id,
+        )
+        self.add(reminder)
+        self._private(
+            response_url, f"⏰ {describe(parsed.schedule, zone)} → <#{channel}>: {safe(parsed.text, 200)} ✔"
+        )
+
     # -- delivery --------------------------------------------------------------------------------
 
     def deliver(self, reminder_id: str, _scheduled: datetime | None = None) -> None:

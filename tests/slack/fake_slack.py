@@ -38,6 +38,7 @@ class FakeSlack:
         self.thread_messages: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.socket_url = ""
         self.failing_channels: dict[str, str] = {}
+        self.time_zones: dict[str, str] = {}
         self._ts = itertools.count(1)
         self._changed = threading.Condition()
         fake = self
@@ -139,7 +140,9 @@ class FakeSlack:
         if method == "apps.connections.open":
             return {"ok": True, "url": self.socket_url}
         if method == "users.info":
-            return {"ok": True, "user": {"id": params.get("user"), "tz": "Asia/Shanghai", "is_admin": False}}
+            user = str(params.get("user"))
+            zone = self.time_zones.get(user, "Asia/Shanghai")
+            return {"ok": True, "user": {"id": user, "tz": zone, "is_admin": user.startswith("U0ADMIN")}}
         if method.startswith("chat.") and "Stream" in method:
             return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts") or ts}
         return {"ok": True}

@@ -306,3 +306,44 @@ def test_a_saved_review_becomes_searchable_knowledge(scheduled_bot: RunningBot) 
     answer = scheduled_bot.container.answerer.answer("上次拉新活动复盘有什么教训?")
     assert answer.sources and answer.sources[0].source.startswith("reviews/")
     assert "复盘:双十二拉新活动" in answer.sources[0].section and "地推物料" in answer.text
+
+
+def test_times_are_read_in_the_creators_slack_time_zone(scheduled_bot: RunningBot) -> None:
+    slack = scheduled_bot.slack
+    slack.time_zones["U0NYC"] = "America/New_York"
+    scheduled_bot.command("remind me tomorrow 9am call the agency", user="U0NYC", response="tz")
+    assert slack.wait_for(lambda: bool(slack.responses("tz")))
+    text = slack.responses("tz")[0]["text"]
+    tomorrow = (datetime.now(ZoneInfo("America/New_York")) + timedelta(days=1)).date()
+    assert f"{tomorrow.isoformat()} 09:00 (America/New_York)" in text and "→ you" in text
+
+
+def test_an_admin_may_cancel_someone_elses_reminder(scheduled_bot: RunningBot) -> None:
+    slack = scheduled_bot.slack
+    scheduled_bot.command("remind here in 30 minutes 发周报", user="U0ALICE", response="mk")
+    assert slack.wait_for(lambda: bool(slack.responses("mk")))
+    reminder_id = slack.responses("mk")[0]["text"].split("id `")[1].split("`")[0]
+    scheduled_bot.command(f"remind cancel {reminder_id}", user="U0ADMIN1", response="admin")
+    assert slack.wait_for(lambda: bool(slack.responses("admin")))
+    assert "Cancelled" in slack.responses("admin")[0]["text"]
+
+
+def test_a_review_can_be_set_by_hand(scheduled_bot: RunningBot) -> None:
+    slack = scheduled_bot.slack
+    scheduled_bot.command("checklist 双十二拉新活动 launch 2026-12-12 end 2026-12-14", response="cl")
+    assert slack.wait_for(lambda: bool(slack.called("chat.postMessage")))
+    time.sleep(0.5)
+    scheduled_bot.command("review 双十二拉新活动 2026-12-21 15:00", response="byhand")
+    scheduled_bot.command("review 不存在的活动 明天上午10点", response="none")
+    assert slack.wait_for(lambda: bool(slack.responses("byhand")) and bool(slack.responses("none")))
+    assert "2026-12-21 15:00 (Asia/Shanghai)" in slack.responses("byhand")[0]["text"]
+    assert "找不到这个活动" in slack.responses("none")[0]["text"]
+    store = SqlReminderStore(scheduled_bot.runtime.engine)
+    by_hand = [
+        r
+        for r in store.active()
+        if r.kind == "review"
+        and isinstance(r.schedule, OneOff)
+        and r.schedule.at == datetime(2026, 12, 21, 15, 0, tzinfo=SHANGHAI)
+    ]
+    assert len(by_hand) == 1 and by_hand[0].campaign_id

@@ -59,6 +59,16 @@ def register(app: App, services: Services) -> None:
                     command["response_url"],
                 )
             return
+        if parsed.name == "review" and parsed.argument:
+            ack()
+            services.responder.submit(
+                services.reminders.review_by_hand,
+                parsed.argument,
+                command["user_id"],
+                command["channel_id"],
+                command["response_url"],
+            )
+            return
         if parsed.name == "reminders":
             ack()
             services.responder.submit(
