@@ -165,6 +165,7 @@ def bootstrap_slack(container: Container, credentials: SlackCredentials) -> Slac
         post_to_response_url,
         settings.today,
         on_posted=reminders.schedule_campaign_reviews,
+        on_moved=reminders.reschedule_campaign_reviews,
     )
     scheduler = ReminderScheduler(
         engine, reminders.deliver, reminders.report_missed, settings.reminder_grace_s

@@ -152,6 +152,26 @@ class SqlChecklistStore:
                 .values(done=done, done_by=user if done else None, updated_at=time.time())
             )
 
+    def set_dates(
+        self, campaign_id: str, launch: date | None, end: date | None, dues: dict[str, date | None]
+    ) -> None:
+        """New launch and end dates, and every item's due date placed from them again."""
+        now = time.time()
+        with self._engine.begin() as db:
+            db.execute(
+                update(campaigns).where(campaigns.c.id == campaign_id).values(launch=launch, end_date=end)
+            )
+            for item_id, due in dues.items():
+                db.execute(
+                    update(checklist_items)
+                    .where(
+                        and_(
+                            checklist_items.c.campaign_id == campaign_id, checklist_items.c.item_id == item_id
+                        )
+                    )
+                    .values(due=due, updated_at=now)
+                )
+
     def set_stage_owner(self, campaign_id: str, stage_key: str, owner: str | None) -> None:
         with self._engine.begin() as db:
             db.execute(

@@ -83,6 +83,15 @@ class ChecklistDrafter:
         self._calendar = calendar
         self._today = today
 
+    def due_dates(self, description: str, launch: date | None, end: date | None) -> dict[str, date | None]:
+        """Every item's due date for new dates (same template, same item ids; no LLM involved)."""
+        tailor, self._tailor = self._tailor, None
+        try:
+            checklist = self.draft(description, launch, end)
+        finally:
+            self._tailor = tailor
+        return {item.item_id: item.due for item in checklist.items()}
+
     def draft(self, description: str, launch: date | None, end: date | None) -> Checklist:
         name = self._validate(description, launch, end)
         template = tomllib.loads(self._template_path.read_text(encoding="utf-8"))

@@ -33,8 +33,10 @@ class ChecklistResponder:
         post_webhook: Callable[[str, dict[str, Any]], None],
         today: Callable[[], date],
         on_posted: Callable[[Checklist, str, str], None] | None = None,
+        on_moved: Callable[[Checklist, str, str], None] | None = None,
     ) -> None:
         self._on_posted = on_posted
+        self._on_moved = on_moved
         self._drafter = drafter
         self._store = store
         self._client = client
@@ -76,6 +78,31 @@ class ChecklistResponder:
         self._store.attach_message(checklist.campaign.campaign_id, channel, str(posted["ts"]))
         if self._on_posted:
             self._on_posted(checklist, channel, user)
+
+    def move_dates(self, text: str, channel: str, user: str, response_url: str) -> None:
+        """`move <campaign> launch … end …`: new due dates, the message updated, reviews rescheduled."""
+        summaries = self._store.for_channel(channel)
+        matches = [s for s in summaries if text.startswith((s.name, s.campaign_id))]
+        if not matches:
+            self._private(
+                response_url,
+                "这个频道里找不到这个活动,先用 /ops checklists 看看名字 / No such campaign in this channel.",
+            )
+            return
+        campaign = max(matches, key=lambda s: len(s.name))
+        try:
+            request = parse_request(text, self._today())
+            launch, end = request.launch or campaign.launch, request.end or campaign.end
+            dues = self._drafter.due_dates(campaign.name, launch, end)
+        except (ChecklistError, InvalidDate) as error:
+            self._private(response_url, safe(str(error), 1500))
+            return
+        self._store.set_dates(campaign.campaign_id, launch, end, dues)
+        self._refresh(campaign.campaign_id)
+        checklist = self._store.load(campaign.campaign_id)
+        if checklist is not None and self._on_moved:
+            self._on_moved(checklist, channel, user)
+        self._private(response_url, f"已更新日期 / Dates moved: {safe(campaign.name, 100)}")
 
     def list_for_channel(self, channel: str, response_url: str) -> None:
         summaries = self._store.for_channel(channel)

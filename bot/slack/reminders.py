@@ -162,6 +162,18 @@ class ReminderResponder:
 
     # -- campaign reviews ------------------------------------------------------------------------
 
+    def reschedule_campaign_reviews(self, checklist: Checklist, channel: str, creator: str) -> None:
+        """Dates moved: the automatic evaluation and review reminders move with them."""
+        for reminder in self._store.active():
+            if reminder.campaign_id == checklist.campaign.campaign_id and reminder.kind in (
+                "evaluation",
+                "review",
+            ):
+                self._store.set_status(reminder.reminder_id, "cancelled")
+                if self.scheduler:
+                    self.scheduler.cancel(reminder.reminder_id)
+        self.schedule_campaign_reviews(checklist, channel, creator)
+
     def schedule_campaign_reviews(self, checklist: Checklist, channel: str, creator: str) -> None:
         """Evaluation the next working day after the end, review three working days after, 10:00 local."""
         end = checklist.campaign.end or checklist.campaign.launch
@@ -217,7 +229,7 @@ class ReminderResponder:
             user,
             zone,
             parsed.schedule,
-            "review",
+            "review_manual",
             campaign.campaign_id,
         )
         self.add(reminder)
@@ -266,7 +278,7 @@ class ReminderResponder:
     def _message(self, reminder: Reminder, due: datetime, late: bool) -> tuple[str, list[dict[str, Any]]]:
         late_note = f"(迟到的提醒,原定 {due:%m/%d %H:%M} / late, was due {due:%H:%M})" if late else ""
         lines = [f"⏰ {safe(reminder.text, 1000)} {late_note}".strip()]
-        if reminder.kind in ("evaluation", "review") and reminder.campaign_id:
+        if reminder.kind in ("evaluation", "review", "review_manual") and reminder.campaign_id:
             checklist = self._checklists.load(reminder.campaign_id)
             if checklist is not None:
                 done, total = checklist.progress()
@@ -279,7 +291,7 @@ class ReminderResponder:
         blocks: list[dict[str, Any]] = [
             {"type": "section", "text": {"type": "mrkdwn", "text": text[:2900], "verbatim": True}}
         ]
-        if reminder.kind == "review" and reminder.campaign_id:
+        if reminder.kind in ("review", "review_manual") and reminder.campaign_id:
             blocks.append(
                 {
                     "type": "actions",

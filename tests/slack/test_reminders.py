@@ -342,8 +342,33 @@ def test_a_review_can_be_set_by_hand(scheduled_bot: RunningBot) -> None:
     by_hand = [
         r
         for r in store.active()
-        if r.kind == "review"
+        if r.kind == "review_manual"
         and isinstance(r.schedule, OneOff)
         and r.schedule.at == datetime(2026, 12, 21, 15, 0, tzinfo=SHANGHAI)
     ]
     assert len(by_hand) == 1 and by_hand[0].campaign_id
+
+
+def test_moving_the_dates_moves_due_dates_and_the_review_reminders(scheduled_bot: RunningBot) -> None:
+    slack = scheduled_bot.slack
+    scheduled_bot.command("checklist 双十二拉新活动 launch 2026-12-12 end 2026-12-14", response="cl")
+    store = SqlReminderStore(scheduled_bot.runtime.engine)
+    assert wait_until(lambda: len([r for r in store.active() if r.kind in ("evaluation", "review")]) == 2)
+    scheduled_bot.command("checklist move 双十二拉新活动 launch 2026-12-19 end 2026-12-21", response="mv")
+    assert slack.wait_for(lambda: bool(slack.responses("mv")))
+    assert "Dates moved" in slack.responses("mv")[0]["text"]
+    assert wait_until(
+        lambda: (
+            {
+                r.schedule.at
+                for r in store.active()
+                if r.kind in ("evaluation", "review") and isinstance(r.schedule, OneOff)
+            }
+            == {
+                datetime(2026, 12, 22, 10, 0, tzinfo=SHANGHAI),
+                datetime(2026, 12, 24, 10, 0, tzinfo=SHANGHAI),
+            }
+        )
+    )
+    updated = json.dumps(slack.called("chat.update")[-1].params["blocks"], ensure_ascii=False)
+    assert "12/19–12/21" in updated and "due 12/17" in updated

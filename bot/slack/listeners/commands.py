@@ -28,6 +28,16 @@ def register(app: App, services: Services) -> None:
                 command["user_id"],
             )
             return
+        if parsed.name == "checklist" and parsed.argument.lower().startswith("move "):
+            ack()
+            services.responder.submit(
+                services.checklists.move_dates,
+                parsed.argument[5:].strip(),
+                command["channel_id"],
+                command["user_id"],
+                command["response_url"],
+            )
+            return
         if parsed.name == "checklist" and parsed.argument:
             ack(response_type="ephemeral", text="⏳ 正在按手册生成活动清单… / Drafting the checklist…")
             services.responder.submit(
