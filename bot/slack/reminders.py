@@ -109,8 +109,9 @@ class ReminderResponder:
         self._store.add(reminder)
         return self.scheduler.schedule(reminder) if self.scheduler else None
 
-    def list_for(self, channel: str, response_url: str) -> None:
-        active = [r for r in self._store.active() if r.channel == channel or r.creator]
+    def list_for(self, channel: str, user: str, response_url: str) -> None:
+        """This channel's upcoming reminders and the asker's own, shown only to the asker."""
+        active = [r for r in self._store.active() if r.channel == channel or r.creator == user]
         if not active:
             self._private(response_url, "没有待发送的提醒 / No upcoming reminders.")
             return

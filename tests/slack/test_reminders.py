@@ -372,3 +372,28 @@ def test_moving_the_dates_moves_due_dates_and_the_review_reminders(scheduled_bot
     )
     updated = json.dumps(slack.called("chat.update")[-1].params["blocks"], ensure_ascii=False)
     assert "12/19–12/21" in updated and "due 12/17" in updated
+
+
+def test_a_reminder_posted_after_its_time_says_it_is_late(scheduled_bot: RunningBot) -> None:
+    due = datetime.now(SHANGHAI).replace(microsecond=0) - timedelta(minutes=5)
+    reminder = Reminder(
+        uuid.uuid4().hex[:8], "C0CAMPAIGN", "迟到的周报提醒", "U0ALICE", "Asia/Shanghai", OneOff(due)
+    )
+    SqlReminderStore(scheduled_bot.runtime.engine).add(reminder)
+    scheduled_bot.runtime.reminders.deliver(reminder.reminder_id)
+    scheduled_bot.runtime.reminders.deliver(reminder.reminder_id)
+    posts = reminder_posts(scheduled_bot.slack, "迟到的周报提醒")
+    assert len(posts) == 1 and "late" in str(posts[0]["text"]) and f"{due:%H:%M}" in str(posts[0]["text"])
+
+
+def test_the_list_shows_this_channel_and_my_own_reminders_only(scheduled_bot: RunningBot) -> None:
+    slack = scheduled_bot.slack
+    scheduled_bot.command("remind here in 30 minutes 本频道的提醒", user="U0ALICE", response="a")
+    scheduled_bot.command(
+        "remind <#C0OTHER|other> in 30 minutes 别的频道别人的提醒", user="U0BOB", response="b"
+    )
+    assert slack.wait_for(lambda: bool(slack.responses("a")) and bool(slack.responses("b")))
+    scheduled_bot.command("reminders", user="U0ALICE", response="list")
+    assert slack.wait_for(lambda: bool(slack.responses("list")))
+    listing = json.dumps(slack.responses("list")[0]["blocks"], ensure_ascii=False)
+    assert "本频道的提醒" in listing and "别的频道别人的提醒" not in listing

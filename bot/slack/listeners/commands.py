@@ -82,7 +82,10 @@ def register(app: App, services: Services) -> None:
         if parsed.name == "reminders":
             ack()
             services.responder.submit(
-                services.reminders.list_for, command["channel_id"], command["response_url"]
+                services.reminders.list_for,
+                command["channel_id"],
+                command["user_id"],
+                command["response_url"],
             )
             return
         unknown = parsed.argument if parsed.name == "unknown" else None
