@@ -223,6 +223,11 @@ class SqlChecklistStore:
             )
             return int(result.inserted_primary_key[0]) if result.inserted_primary_key else 0
 
+    def find_in_channel(self, channel: str, text: str) -> CampaignSummary | None:
+        """The channel's campaign whose name (or id) the text starts with; the longest name wins."""
+        matches = [s for s in self.for_channel(channel) if text.startswith((s.name, s.campaign_id))]
+        return max(matches, key=lambda s: len(s.name)) if matches else None
+
     def for_channel(self, channel: str) -> list[CampaignSummary]:
         with self._engine.connect() as db:
             rows = db.execute(

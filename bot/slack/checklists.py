@@ -18,6 +18,7 @@ from bot.domain.dates import InvalidDate
 from bot.domain.drafting import ChecklistDrafter, ChecklistError, parse_request
 from bot.slack import checklist_blocks
 from bot.slack.blocks import safe
+from bot.slack.responder import private_note
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +47,7 @@ class ChecklistResponder:
         self._message_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
 
     def _private(self, response_url: str, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
-        message: dict[str, Any] = {"response_type": "ephemeral", "replace_original": False, "text": text}
-        if blocks:
-            message["blocks"] = blocks
-        self._post_webhook(response_url, message)
+        self._post_webhook(response_url, private_note(text, blocks))
 
     def draft_and_post(self, text: str, channel: str, user: str, response_url: str) -> None:
         try:
@@ -81,15 +79,13 @@ class ChecklistResponder:
 
     def move_dates(self, text: str, channel: str, user: str, response_url: str) -> None:
         """`move <campaign> launch … end …`: new due dates, the message updated, reviews rescheduled."""
-        summaries = self._store.for_channel(channel)
-        matches = [s for s in summaries if text.startswith((s.name, s.campaign_id))]
-        if not matches:
+        campaign = self._store.find_in_channel(channel, text)
+        if campaign is None:
             self._private(
                 response_url,
                 "这个频道里找不到这个活动,先用 /ops checklists 看看名字 / No such campaign in this channel.",
             )
             return
-        campaign = max(matches, key=lambda s: len(s.name))
         try:
             request = parse_request(text, self._today())
             launch, end = request.launch or campaign.launch, request.end or campaign.end

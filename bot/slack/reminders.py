@@ -24,6 +24,7 @@ from bot.domain.reviews import review_markdown
 from bot.domain.when import InvalidWhen, OneOff, parse_reminder
 from bot.domain.working_days import CalendarNotCovered, WorkCalendar, shift_workdays
 from bot.slack.blocks import safe
+from bot.slack.responder import private_note
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +60,7 @@ class ReminderResponder:
         self.scheduler: ReminderScheduler | None = None
 
     def _private(self, response_url: str, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
-        message: dict[str, Any] = {"response_type": "ephemeral", "replace_original": False, "text": text}
-        if blocks:
-            message["blocks"] = blocks
-        self._post_webhook(response_url, message)
+        self._post_webhook(response_url, private_note(text, blocks))
 
     def _timezone_of(self, user: str) -> str:
         """The creator's Slack time zone, else the team default."""
@@ -204,16 +202,13 @@ class ReminderResponder:
     def review_by_hand(self, argument: str, user: str, channel: str, response_url: str) -> None:
         """`/ops review 双十二拉新活动 下周一 10:00`: a review reminder for one of the channel's campaigns."""
         text = argument.strip()
-        matches = [
-            s for s in self._checklists.for_channel(channel) if text.startswith((s.name, s.campaign_id))
-        ]
-        if not matches:
+        campaign = self._checklists.find_in_channel(channel, text)
+        if campaign is None:
             self._private(
                 response_url,
                 "这个频道里找不到这个活动,先用 /ops checklists 看看名字 / No such campaign in this channel.",
             )
             return
-        campaign = max(matches, key=lambda s: len(s.name))
         when = text.removeprefix(
             campaign.name if text.startswith(campaign.name) else campaign.campaign_id
         ).strip()

@@ -52,6 +52,14 @@ def retry_handlers() -> list[Any]:
     return [RateLimitErrorRetryHandler(max_retry_count=5), ConnectionErrorRetryHandler(max_retry_count=2)]
 
 
+def private_note(text: str, blocks: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A new message only the person who acted sees (the message they acted on stays)."""
+    message: dict[str, Any] = {"response_type": "ephemeral", "replace_original": False, "text": text}
+    if blocks:
+        message["blocks"] = blocks
+    return message
+
+
 def post_to_response_url(url: str, message: dict[str, Any]) -> None:
     response = WebhookClient(url=url, timeout=10, retry_handlers=retry_handlers()).send_dict(message)
     if response.status_code >= 400:
