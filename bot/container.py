@@ -135,6 +135,7 @@ def bootstrap_slack(container: Container, credentials: SlackCredentials) -> Slac
     from bot.slack.listeners.context import Services
     from bot.slack.reminders import ReminderResponder
     from bot.slack.responder import SlackResponder, post_to_response_url
+    from bot.slack.reviews import ReviewResponder
     from bot.slack.server import OpsbotAsgi
 
     settings = container.settings
@@ -155,7 +156,13 @@ def bootstrap_slack(container: Container, credentials: SlackCredentials) -> Slac
         ChinaWorkCalendar(),
         lambda: review_questions(container.knowledge),
         settings.timezone,
-        reviews_dir=settings.reviews_dir,
+    )
+    reviews = ReviewResponder(
+        checklist_store,
+        client,
+        lambda: review_questions(container.knowledge),
+        settings.reviews_dir,
+        settings.timezone,
         on_review_saved=container.knowledge.refresh,
     )
     checklists = ChecklistResponder(
@@ -171,6 +178,6 @@ def bootstrap_slack(container: Container, credentials: SlackCredentials) -> Slac
         engine, reminders.deliver, reminders.report_missed, settings.reminder_grace_s
     )
     reminders.scheduler = scheduler
-    app = build_app(credentials, Services(settings, responder, state, checklists, reminders), client)
+    app = build_app(credentials, Services(settings, responder, state, checklists, reminders, reviews), client)
     ready = threading.Event()
     return SlackRuntime(app, OpsbotAsgi(app, ready.is_set), responder, ready, scheduler, reminders, engine)

@@ -47,12 +47,12 @@ def register(app: App, services: Services) -> None:
     @app.action("review_write")
     def handle_review_write(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
-        services.reminders.open_review(action["value"], body["trigger_id"])
+        services.reviews.open_review(action["value"], body["trigger_id"])
 
     @app.view("review_submit")
     def handle_review_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         ack()
-        submit(services.reminders.save_review, view.get("private_metadata", ""), body["user"]["id"], view)
+        submit(services.reviews.save_review, view.get("private_metadata", ""), body["user"]["id"], view)
 
     @app.action("checklist_export")
     def handle_export(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:

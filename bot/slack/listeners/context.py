@@ -9,6 +9,7 @@ from bot.settings import Settings
 from bot.slack.checklists import ChecklistResponder
 from bot.slack.reminders import ReminderResponder
 from bot.slack.responder import SlackResponder
+from bot.slack.reviews import ReviewResponder
 
 
 @dataclass(frozen=True)
@@ -18,3 +19,4 @@ class Services:
     state: SqlStateStore
     checklists: ChecklistResponder
     reminders: ReminderResponder
+    reviews: ReviewResponder
