@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import time
 import urllib.parse
 import urllib.request
@@ -20,9 +19,9 @@ from bot.adapters.reminder_store import SqlReminderStore
 from bot.domain.reminders import Reminder
 from bot.domain.when import OneOff
 from bot.settings import Settings
-from tests.slack.conftest import BOT_TOKEN, SIGNING_SECRET, RunningBot, free_port
+from tests.slack.conftest import RunningBot
 from tests.slack.fake_slack import FakeSlack
-from tests.slack.test_serve_command import serve
+from tests.slack.test_serve_command import serve_and_wait
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -155,36 +154,10 @@ def test_the_review_reminder_carries_the_playbook_questions_and_progress(schedul
 # -- separate processes: kill -9 and two bots on one database --------------------------------------
 
 
-def _serve_and_wait(settings: Settings, slack: FakeSlack, **env: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    process = serve(
-        settings,
-        "--http",
-        "--port",
-        str(port),
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_APP_TOKEN="",
-        SLACK_API_URL=slack.api_url,
-        **env,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return process, url
-        except OSError:
-            pass
-        assert process.poll() is None and time.monotonic() < deadline
-        time.sleep(0.2)
-
-
 def test_kill_minus_9_and_restart_loses_and_doubles_nothing(
     settings: Settings, fake_slack: FakeSlack
 ) -> None:
-    first, url = _serve_and_wait(settings, fake_slack)
+    first, url = serve_and_wait(settings, fake_slack)
     client = RunningBot(url, fake_slack, None, settings, None)  # type: ignore[arg-type]
     try:
         assert client.command("remind here in 8 seconds 重启后也要发", response="k").status == 200
@@ -192,7 +165,7 @@ def test_kill_minus_9_and_restart_loses_and_doubles_nothing(
     finally:
         os.kill(first.pid, signal.SIGKILL)
         first.wait()
-    second, _ = _serve_and_wait(settings, fake_slack)
+    second, _ = serve_and_wait(settings, fake_slack)
     try:
         assert fake_slack.wait_for(lambda: bool(reminder_posts(fake_slack, "重启后也要发")), timeout=40)
         time.sleep(3)
@@ -205,8 +178,8 @@ def test_kill_minus_9_and_restart_loses_and_doubles_nothing(
 def test_two_processes_on_one_database_post_each_reminder_once(
     settings: Settings, fake_slack: FakeSlack
 ) -> None:
-    one, url_one = _serve_and_wait(settings, fake_slack)
-    two, url_two = _serve_and_wait(settings, fake_slack)
+    one, url_one = serve_and_wait(settings, fake_slack)
+    two, url_two = serve_and_wait(settings, fake_slack)
     try:
         RunningBot(url_two, fake_slack, None, settings, None).command(  # type: ignore[arg-type]
             "remind here in 6 seconds 两个进程只发一次", response="two"
@@ -233,7 +206,7 @@ def test_two_processes_on_one_database_post_each_reminder_once(
 def test_a_reminder_missed_beyond_the_grace_period_is_reported_not_dropped(
     settings: Settings, fake_slack: FakeSlack
 ) -> None:
-    first, url = _serve_and_wait(settings, fake_slack, OPSBOT_REMINDER_GRACE_S="2")
+    first, url = serve_and_wait(settings, fake_slack, OPSBOT_REMINDER_GRACE_S="2")
     try:
         RunningBot(url, fake_slack, None, settings, None).command(  # type: ignore[arg-type]
             "remind here in 3 seconds 错过的提醒", user="U0ALICE", response="m"
@@ -243,7 +216,7 @@ def test_a_reminder_missed_beyond_the_grace_period_is_reported_not_dropped(
         os.kill(first.pid, signal.SIGKILL)
         first.wait()
     time.sleep(8)
-    second, _ = _serve_and_wait(settings, fake_slack, OPSBOT_REMINDER_GRACE_S="2")
+    second, _ = serve_and_wait(settings, fake_slack, OPSBOT_REMINDER_GRACE_S="2")
     try:
         assert fake_slack.wait_for(
             lambda: any(

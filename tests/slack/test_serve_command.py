@@ -58,32 +58,36 @@ def test_bad_credentials_get_one_line_naming_the_variable(
             assert value not in lines[0]
 
 
+def serve_and_wait(settings: Settings, slack: FakeSlack, **env: str) -> tuple[subprocess.Popen[bytes], str]:
+    """`opsbot serve --http` on a free port against the fake Slack, once /healthz says it is ready."""
+    port = free_port()
+    environment = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_APP_TOKEN": "",
+        "SLACK_API_URL": slack.api_url,
+        **env,
+    }
+    process = serve(settings, "--http", "--port", str(port), **environment)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return process, url
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise AssertionError("opsbot serve did not become healthy")
+        time.sleep(0.2)
+
+
 @pytest.fixture
 def served(settings: Settings, fake_slack: FakeSlack) -> Iterator[tuple[str, FakeSlack]]:
-    port = free_port()
-    process = serve(
-        settings,
-        "--http",
-        "--port",
-        str(port),
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_APP_TOKEN="xapp-1-ignored-with-http",
-        SLACK_API_URL=fake_slack.api_url,
-    )
-    url = f"http://127.0.0.1:{port}"
+    process, url = serve_and_wait(settings, fake_slack, SLACK_APP_TOKEN="xapp-1-ignored-with-http")
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError):
-                pass
-            assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
-            assert time.monotonic() < deadline, "opsbot serve did not become healthy"
-            time.sleep(0.2)
         yield url, fake_slack
     finally:
         process.terminate()
