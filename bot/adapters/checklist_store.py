@@ -19,6 +19,8 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    case,
+    func,
     insert,
     select,
     update,
@@ -229,24 +231,32 @@ class SqlChecklistStore:
         return max(matches, key=lambda s: len(s.name)) if matches else None
 
     def for_channel(self, channel: str) -> list[CampaignSummary]:
+        done = func.sum(case((checklist_items.c.done, 1), else_=0))
+        query = (
+            select(
+                campaigns.c.id,
+                campaigns.c.name,
+                campaigns.c.launch,
+                campaigns.c.end_date,
+                done,
+                func.count(checklist_items.c.item_id),
+            )
+            .select_from(
+                campaigns.outerjoin(checklist_items, checklist_items.c.campaign_id == campaigns.c.id)
+            )
+            .where(campaigns.c.channel == channel)
+            .group_by(
+                campaigns.c.id,
+                campaigns.c.name,
+                campaigns.c.launch,
+                campaigns.c.end_date,
+                campaigns.c.created_at,
+            )
+            .order_by(campaigns.c.created_at.desc())
+        )
         with self._engine.connect() as db:
-            rows = db.execute(
-                select(campaigns.c.id, campaigns.c.name, campaigns.c.launch, campaigns.c.end_date)
-                .where(campaigns.c.channel == channel)
-                .order_by(campaigns.c.created_at.desc())
-            ).all()
-            summaries = []
-            for campaign_id, name, launch, end in rows:
-                done_flags = (
-                    db.execute(
-                        select(checklist_items.c.done).where(checklist_items.c.campaign_id == campaign_id)
-                    )
-                    .scalars()
-                    .all()
-                )
-                summaries.append(
-                    CampaignSummary(
-                        campaign_id, name, launch, end, sum(map(bool, done_flags)), len(done_flags)
-                    )
-                )
-        return summaries
+            rows = db.execute(query).all()
+        return [
+            CampaignSummary(campaign_id, name, launch, end, int(ticked or 0), int(total))
+            for campaign_id, name, launch, end, ticked, total in rows
+        ]

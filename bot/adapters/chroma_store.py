@@ -154,10 +154,6 @@ class ChromaKnowledgeStore:
         matrix = np.vstack(vectors) if vectors else np.zeros((0, 0), dtype=np.float32)
         return StoredRecords(ids=ids, metadatas=metadatas, vectors=matrix)
 
-    def count(self) -> int:
-        with self._errors("read"):
-            return int(self._store._collection.count())
-
     def _pages(self, include: list[str]) -> Iterator[tuple[list[str], Any, list[dict[str, Any]], Any]]:
         offset = 0
         while True:

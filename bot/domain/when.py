@@ -85,8 +85,8 @@ def _cn_number(text: str) -> int:
     return _CN_NUM[tens] * 10 + (_CN_NUM[ones] if ones else 0)
 
 
-def _time_of_day(text: str) -> tuple[time, str, bool] | None:
-    """(time, rest of text, ambiguous): ambiguous means a bare 1–11 o'clock in Chinese without 上午/下午."""
+def _time_of_day(text: str) -> tuple[time, str] | None:
+    """(time, rest of text); a bare 1–7 o'clock in Chinese without 上午/下午 is refused as ambiguous."""
     text = text.strip()
     if match := _TIME_CN.match(text):
         period, hour_text, minute_text, half = match.groups()
@@ -98,8 +98,11 @@ def _time_of_day(text: str) -> tuple[time, str, bool] | None:
             hour += 12
         if hour > 23 or minute > 59:
             raise InvalidWhen(f"{match.group(0)} 不是有效的时间 / is not a valid time.")
-        ambiguous = period is None and 1 <= hour <= 7 and ":" not in match.group(0)
-        return time(hour, minute), text[match.end() :], ambiguous
+        if period is None and 1 <= hour <= 7 and ":" not in match.group(0):
+            raise InvalidWhen(
+                f"{hour}点是上午还是下午?请写「上午{hour}点」或「下午{hour}点」。/ Is that am or pm?"
+            )
+        return time(hour, minute), text[match.end() :]
     if match := _TIME_EN.match(text):
         hour, minute, meridiem = int(match[1]), int(match[2] or 0), (match[3] or "").lower()
         if not match[2] and not meridiem:
@@ -110,7 +113,7 @@ def _time_of_day(text: str) -> tuple[time, str, bool] | None:
             hour = 0
         if hour > 23 or minute > 59:
             raise InvalidWhen(f"{match.group(0)} is not a valid time.")
-        return time(hour, minute), text[match.end() :], False
+        return time(hour, minute), text[match.end() :]
     return None
 
 
@@ -157,11 +160,7 @@ def _recurring(text: str) -> tuple[Schedule, str] | None:
     found = _time_of_day(text[match.end() :])
     if found is None:
         raise InvalidWhen(f"「{match.group(0)}」之后需要一个时间 / needs a time of day. " + EXAMPLES)
-    at, rest, ambiguous = found
-    if ambiguous:
-        raise InvalidWhen(
-            f"{at.hour}点是上午还是下午?请写「上午{at.hour}点」或「下午{at.hour}点」。/ Is that am or pm?"
-        )
+    at, rest = found
     return Recurring(weekdays, at, workdays, label), rest
 
 
@@ -195,11 +194,7 @@ def _absolute(text: str, now: datetime) -> tuple[Schedule, str]:
         raise InvalidWhen("看不懂提醒时间 / Could not read when to remind. " + EXAMPLES)
     if found is None:
         raise InvalidWhen(f"请写上几点提醒 / Please add a time of day for {day}. " + EXAMPLES)
-    at, rest, ambiguous = found
-    if ambiguous:
-        raise InvalidWhen(
-            f"{at.hour}点是上午还是下午?请写「上午{at.hour}点」或「下午{at.hour}点」。/ Is that am or pm?"
-        )
+    at, rest = found
     target_day = day or now.date()
     moment = datetime.combine(target_day, at, tzinfo=now.tzinfo)
     if day is None and moment <= now:

@@ -32,9 +32,3 @@ def shift_workdays(calendar: WorkCalendar, anchor: date, workdays: int) -> date:
         if calendar.is_workday(day):
             remaining -= 1
     return day
-
-
-def next_workday(calendar: WorkCalendar, day: date) -> date:
-    while not calendar.is_workday(day):
-        day += timedelta(days=1)
-    return day

@@ -96,6 +96,8 @@ class HybridSearcher:
             if SECTION_SEPARATOR in chunk.section
         }
         self._is_overview = np.array([chunk.section in parents for chunk in self.chunks], dtype=np.float32)
+        parts = (chunk.section.split(SECTION_SEPARATOR) for chunk in self.chunks)
+        self._topics = list(dict.fromkeys(p[1] for p in parts if len(p) >= 2))
         self._bm25 = BM25Index(
             [tokenize(section_tail(c.section)) * 2 + tokenize(c.text) for c in self.chunks]
         )
@@ -136,12 +138,7 @@ class HybridSearcher:
 
     def topics(self) -> list[str]:
         """The top-level sections of every document, for 'the playbook covers …'."""
-        seen: dict[str, None] = {}
-        for chunk in self.chunks:
-            parts = chunk.section.split(SECTION_SEPARATOR)
-            if len(parts) >= 2:
-                seen.setdefault(parts[1], None)
-        return list(seen)
+        return self._topics
 
     def search(self, question: str, limit: int = 3) -> SearchResult:
         """Best sections first; `covered` is False when the question is about something else."""
