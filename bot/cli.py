@@ -107,7 +107,7 @@ def _ask_batch(answer: Callable[[str], Answer], stream: TextIO, as_json: bool, o
 def _checklist(container: Container, args: argparse.Namespace, out: TextIO) -> int:
     from bot.domain.dates import parse_date
 
-    today = container.settings.today()
+    today = container.clock.today()
     request = parse_request(args.description, today)
     launch = parse_date(args.launch, today) if args.launch else request.launch
     end = parse_date(args.end, today) if args.end else request.end

@@ -16,6 +16,7 @@ from bot.adapters.chroma_store import ChromaKnowledgeStore
 from bot.adapters.embedding_cache import CachedEmbeddings
 from bot.adapters.embeddings import make_embeddings
 from bot.domain.answering import Answerer, AnswerWriter, Retrieval
+from bot.domain.clock import Clock, build_clock
 from bot.domain.drafting import ChecklistDrafter, ChecklistTailor
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.glossary import Glossary
@@ -47,6 +48,7 @@ class Container:
     """Everything a front end needs, built once."""
 
     settings: Settings
+    clock: Clock
     knowledge: KnowledgeBase
     answerer: Answerer
     drafter: ChecklistDrafter
@@ -69,8 +71,14 @@ def build_tailor(settings: Settings) -> ChecklistTailor | None:
     return LangChainChecklistTailor(LangChainAnswerWriter.build_model(settings), PROMPTS_DIR)
 
 
-def bootstrap(settings: Settings, progress: ProgressFactory | None = None) -> Container:
-    """Build the knowledge base and the answer pipeline; nothing is indexed until first use."""
+def bootstrap(
+    settings: Settings, progress: ProgressFactory | None = None, clock: Clock | None = None
+) -> Container:
+    """Build the knowledge base and the answer pipeline; nothing is indexed until first use.
+
+    `clock` is the one source of "now" for everything built here (tests pass a fixed one).
+    """
+    clock = clock or build_clock(settings.timezone, settings.now)
     embeddings = CachedEmbeddings(make_embeddings(settings.embedder), settings.cache_dir)
     store = ChromaKnowledgeStore(settings, embeddings)
     knowledge = KnowledgeBase(
@@ -85,9 +93,9 @@ def bootstrap(settings: Settings, progress: ProgressFactory | None = None) -> Co
         KnowledgeRetriever(knowledge), build_writer(settings), settings.max_question_chars, settings.top_k
     )
     drafter = ChecklistDrafter(
-        PROMPTS_DIR / "checklist.toml", knowledge, ChinaWorkCalendar(), settings.today, build_tailor(settings)
+        PROMPTS_DIR / "checklist.toml", knowledge, ChinaWorkCalendar(), clock.today, build_tailor(settings)
     )
-    return Container(settings, knowledge, answerer, drafter)
+    return Container(settings, clock, knowledge, answerer, drafter)
 
 
 @dataclass
@@ -156,13 +164,14 @@ def bootstrap_slack(container: Container, credentials: SlackCredentials) -> Slac
         ChinaWorkCalendar(),
         lambda: review_questions(container.knowledge),
         settings.timezone,
+        container.clock,
     )
     reviews = ReviewResponder(
         checklist_store,
         client,
         lambda: review_questions(container.knowledge),
         settings.reviews_dir,
-        settings.timezone,
+        container.clock,
         on_review_saved=container.knowledge.refresh,
     )
     checklists = ChecklistResponder(
@@ -170,7 +179,7 @@ def bootstrap_slack(container: Container, credentials: SlackCredentials) -> Slac
         checklist_store,
         client,
         post_to_response_url,
-        settings.today,
+        container.clock.today,
         on_posted=reminders.schedule_campaign_reviews,
         on_moved=reminders.reschedule_campaign_reviews,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     database_url: str = Field(default="", validation_alias="DATABASE_URL")
 
     timezone: str = "Asia/Shanghai"
+    # Pretend it is this moment (ISO 8601, e.g. 2026-11-25T10:00): for demos and tests, never production.
+    now: datetime | None = None
     # A reminder missed by less than this while the bot was down is posted late; older ones are reported.
     reminder_grace_s: int = 3600
 
@@ -97,9 +99,14 @@ class Settings(BaseSettings):
         value = value.strip()
         return value if value.startswith("/") else "/" + value
 
-    def today(self) -> date:
-        """Today in the team's time zone (dates in checklists are local dates)."""
-        return datetime.now(ZoneInfo(self.timezone)).date()
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ValueError, KeyError, OSError):
+            raise ValueError(f"OPSBOT_TIMEZONE {value!r} is not a known time zone, e.g. Asia/Shanghai") from None
+        return value
 
     @property
     def database(self) -> str:

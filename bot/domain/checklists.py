@@ -15,6 +15,12 @@ class ChecklistItem:
     source: str | None
     owner: str | None = None
     done: bool = False
+    # Where the due date comes from, kept with the item so a later template edit never moves it:
+    # `anchor` is "launch" or "end", `offset` is in working days (negative: before the anchor).
+    anchor: str | None = None
+    offset: int | None = None
+    # The item's normal slot had already passed when the plan was made, so it is due earlier than usual.
+    compressed: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -18,6 +18,7 @@ from bot.adapters.reminder_store import SqlReminderStore
 from bot.adapters.scheduler import ReminderScheduler, last_due
 from bot.adapters.state_store import SqlStateStore
 from bot.domain.checklists import Checklist
+from bot.domain.clock import Clock, now_in
 from bot.domain.reminders import Reminder, describe
 from bot.domain.when import InvalidWhen, OneOff, parse_reminder
 from bot.domain.working_days import CalendarNotCovered, WorkCalendar, shift_workdays
@@ -42,7 +43,9 @@ class ReminderResponder:
         calendar: WorkCalendar,
         review_questions: Callable[[], list[str]],
         default_timezone: str,
+        clock: Clock,
     ) -> None:
+        self._clock = clock
         self._store = store
         self._state = state
         self._checklists = checklists
@@ -83,7 +86,7 @@ class ReminderResponder:
             return
         zone = self._timezone_of(user)
         try:
-            parsed = parse_reminder(rest, datetime.now(ZoneInfo(zone)))
+            parsed = parse_reminder(rest, now_in(self._clock, zone))
         except InvalidWhen as error:
             self._private(response_url, safe(str(error), 1500))
             return
@@ -208,7 +211,7 @@ class ReminderResponder:
         ).strip()
         zone = self._timezone_of(user)
         try:
-            parsed = parse_reminder(f"{when} {campaign.name}:复盘", datetime.now(ZoneInfo(zone)))
+            parsed = parse_reminder(f"{when} {campaign.name}:复盘", now_in(self._clock, zone))
         except InvalidWhen as error:
             self._private(response_url, safe(str(error), 1500))
             return
@@ -233,7 +236,7 @@ class ReminderResponder:
         reminder = self._store.get(reminder_id)
         if reminder is None or reminder.status != "active":
             return
-        now = datetime.now(ZoneInfo(reminder.timezone))
+        now = now_in(self._clock, reminder.timezone)
         due = last_due(reminder, now)
         if not self._state.claim(f"reminder:{reminder_id}:{due:%Y%m%dT%H%M}"):
             return  # another process posted this one

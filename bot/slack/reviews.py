@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 
 from bot.adapters.checklist_store import SqlChecklistStore
+from bot.domain.clock import Clock
 from bot.domain.reviews import review_markdown
 from bot.slack.blocks import safe
 
@@ -24,14 +23,14 @@ class ReviewResponder:
         client: WebClient,
         review_questions: Callable[[], list[str]],
         reviews_dir: Path,
-        default_timezone: str,
+        clock: Clock,
         on_review_saved: Callable[[], object] | None = None,
     ) -> None:
         self._checklists = checklists
         self._client = client
         self._review_questions = review_questions
         self._reviews_dir = reviews_dir
-        self._default_timezone = default_timezone
+        self._clock = clock
         self._on_review_saved = on_review_saved
 
     def open_review(self, campaign_id: str, trigger_id: str) -> None:
@@ -88,9 +87,10 @@ class ReviewResponder:
         checklist = self._checklists.load(campaign_id)
         name = checklist.campaign.name if checklist else campaign_id
         self._reviews_dir.mkdir(parents=True, exist_ok=True)
-        path = self._reviews_dir / f"{campaign_id}-{int(datetime.now().timestamp())}.md"
+        now = self._clock.now()
+        path = self._reviews_dir / f"{campaign_id}-{int(now.timestamp())}.md"
         path.write_text(
-            review_markdown(name, author, datetime.now(ZoneInfo(self._default_timezone)).date(), answers),
+            review_markdown(name, author, now.date(), answers),
             "utf-8",
         )
         if self._on_review_saved:
