@@ -11,13 +11,14 @@ from typing import Any
 
 import numpy as np
 
-from bot.adapters.china_calendar import ChinaWorkCalendar
 from bot.adapters.chroma_store import ChromaKnowledgeStore
 from bot.adapters.embedding_cache import CachedEmbeddings
 from bot.adapters.embeddings import make_embeddings
+from bot.adapters.holiday_calendar import ChinaWorkCalendar
 from bot.domain.answering import Answerer, AnswerWriter, Retrieval
 from bot.domain.clock import Clock, build_clock
 from bot.domain.drafting import ChecklistDrafter, ChecklistTailor
+from bot.domain.working_days import WorkCalendar
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.glossary import Glossary
 from bot.knowledge.indexer import ProgressFactory
@@ -52,6 +53,8 @@ class Container:
     knowledge: KnowledgeBase
     answerer: Answerer
     drafter: ChecklistDrafter
+    # One holiday calendar (the team's holidays.toml, the package, then Monday–Friday) for everything.
+    calendar: WorkCalendar
 
 
 def build_writer(settings: Settings) -> AnswerWriter | None:
@@ -92,10 +95,11 @@ def bootstrap(
     answerer = Answerer(
         KnowledgeRetriever(knowledge), build_writer(settings), settings.max_question_chars, settings.top_k
     )
+    calendar = ChinaWorkCalendar.from_file(settings.holidays_file)
     drafter = ChecklistDrafter(
-        PROMPTS_DIR / "checklist.toml", knowledge, ChinaWorkCalendar(), clock.today, build_tailor(settings)
+        PROMPTS_DIR / "checklist.toml", knowledge, calendar, clock.today, build_tailor(settings)
     )
-    return Container(settings, clock, knowledge, answerer, drafter)
+    return Container(settings, clock, knowledge, answerer, drafter, calendar)
 
 
 @dataclass
@@ -134,59 +138,62 @@ def review_questions(knowledge: KnowledgeBase) -> list[str]:
 def bootstrap_slack(container: Container, credentials: SlackCredentials) -> SlackRuntime:
     """Build the state store, the Web API client, the responder and the Bolt app."""
     from bot.adapters.checklist_store import SqlChecklistStore
-    from bot.adapters.database import create_tables, make_engine
+    from bot.adapters.database import make_engine
+    from bot.adapters.migrate import prepare_for_serving
     from bot.adapters.reminder_store import SqlReminderStore
     from bot.adapters.scheduler import ReminderScheduler
     from bot.adapters.state_store import SqlStateStore
+    from bot.services.checklists import ChecklistService
+    from bot.services.reminders import ReminderService
+    from bot.services.reviews import ReviewService
     from bot.slack.app import build_app, make_web_client
     from bot.slack.checklists import ChecklistResponder
     from bot.slack.listeners.context import Services
-    from bot.slack.reminders import ReminderResponder
+    from bot.slack.reminders import ReminderResponder, SlackPeople
+    from bot.slack.replies import Replier
     from bot.slack.responder import SlackResponder, post_to_response_url
     from bot.slack.reviews import ReviewResponder
     from bot.slack.server import OpsbotAsgi
 
     settings = container.settings
     engine = make_engine(settings.database)
-    create_tables(engine)
+    prepare_for_serving(engine)  # SQLite upgrades itself; PostgreSQL must be migrated already
     state = SqlStateStore(engine)
     state.forget_old_claims()
     client = make_web_client(credentials, settings.slack_api_url)
+    replier = Replier(client, post_to_response_url)
     workers = ThreadPoolExecutor(max_workers=settings.answer_workers, thread_name_prefix="answer")
     responder = SlackResponder(container.answerer, state, client, workers)
     checklist_store = SqlChecklistStore(engine)
-    reminders = ReminderResponder(
+    questions = lambda: review_questions(container.knowledge)  # noqa: E731  (read when needed: the playbook may change)
+    reminder_service = ReminderService(
         SqlReminderStore(engine),
         state,
         checklist_store,
-        client,
-        post_to_response_url,
-        ChinaWorkCalendar(),
-        lambda: review_questions(container.knowledge),
-        settings.timezone,
+        container.calendar,
         container.clock,
+        SlackPeople(client),
+        questions,
+        settings.timezone,
     )
-    reviews = ReviewResponder(
+    reminders = ReminderResponder(reminder_service, client, replier)
+    review_service = ReviewService(
         checklist_store,
-        client,
-        lambda: review_questions(container.knowledge),
+        questions,
         settings.reviews_dir,
         container.clock,
         on_review_saved=container.knowledge.refresh,
     )
-    checklists = ChecklistResponder(
-        container.drafter,
-        checklist_store,
-        client,
-        post_to_response_url,
-        container.clock.today,
-        on_posted=reminders.schedule_campaign_reviews,
-        on_moved=reminders.reschedule_campaign_reviews,
+    reviews = ReviewResponder(review_service, client)
+    checklist_service = ChecklistService(
+        container.drafter, checklist_store, container.clock, reminder_service
     )
+    checklists = ChecklistResponder(checklist_service, client, replier)
     scheduler = ReminderScheduler(
         engine, reminders.deliver, reminders.report_missed, settings.reminder_grace_s
     )
-    reminders.scheduler = scheduler
-    app = build_app(credentials, Services(settings, responder, state, checklists, reminders, reviews), client)
+    reminder_service.timer = scheduler
+    services = Services(settings, responder, state, checklists, reminders, reviews, replier)
+    app = build_app(credentials, services, client)
     ready = threading.Event()
     return SlackRuntime(app, OpsbotAsgi(app, ready.is_set), responder, ready, scheduler, reminders, engine)

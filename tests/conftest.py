@@ -5,10 +5,13 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.domain.clock import FixedClock
 from bot.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -16,6 +19,14 @@ PLAYBOOK = REPO / "knowledge" / "playbook.md"
 # One embedding cache for the whole run, as on a real machine: each text is embedded once.
 _SESSION_CACHE = Path(tempfile.mkdtemp(prefix="opsbot-test-cache-"))
 SEED = REPO.parent / "shared" / "seeds" / "000_9982b62791af525d.txt"
+# Every test that needs "today" sees Wednesday 2026-11-25, 10:00 in Shanghai, whatever the real date.
+FROZEN_NOW = datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """The application's clock, stopped at FROZEN_NOW; a test moves it with `advance()` or `set()`."""
+    return FixedClock(FROZEN_NOW)
 
 
 @pytest.fixture

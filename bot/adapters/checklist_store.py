@@ -5,82 +5,13 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import (
-    Boolean,
-    Column,
-    Date,
-    Engine,
-    Float,
-    Integer,
-    String,
-    Table,
-    Text,
-    and_,
-    case,
-    func,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import Connection, Engine, and_, case, func, insert, select, update
 
-from bot.adapters.database import metadata
+from bot.adapters.schema import campaign_reviews, campaigns, checklist_items
 from bot.domain.checklists import Campaign, Checklist, ChecklistItem, Stage
-
-campaigns = Table(
-    "campaigns",
-    metadata,
-    Column("id", String(32), primary_key=True),
-    Column("name", Text, nullable=False),
-    Column("kind", String(32), nullable=False),
-    Column("kind_label", String(64), nullable=False),
-    Column("launch", Date, nullable=True),
-    Column("end_date", Date, nullable=True),
-    Column("notes", Text, nullable=False, default="[]"),
-    Column("stages", Text, nullable=False),
-    Column("channel", String(32), nullable=False, default=""),
-    Column("message_ts", String(32), nullable=False, default=""),
-    Column("created_by", String(32), nullable=False, default=""),
-    Column("created_at", Float, nullable=False),
-)
-checklist_items = Table(
-    "checklist_items",
-    metadata,
-    Column("campaign_id", String(32), primary_key=True),
-    Column("item_id", String(64), primary_key=True),
-    Column("stage_key", String(32), nullable=False),
-    Column("position", Integer, nullable=False),
-    Column("text", Text, nullable=False),
-    Column("due", Date, nullable=True),
-    Column("source", Text, nullable=True),
-    Column("owner", String(32), nullable=True),
-    Column("done", Boolean, nullable=False, default=False),
-    Column("done_by", String(32), nullable=True),
-    Column("updated_at", Float, nullable=False),
-)
-
-
-reviews = Table(
-    "campaign_reviews",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("campaign_id", String(32), nullable=False),
-    Column("author", String(32), nullable=False),
-    Column("answers", Text, nullable=False),
-    Column("created_at", Float, nullable=False),
-)
-
-
-@dataclass(frozen=True)
-class CampaignSummary:
-    campaign_id: str
-    name: str
-    launch: date | None
-    end: date | None
-    done: int
-    total: int
+from bot.services.ports import CampaignSummary
 
 
 class SqlChecklistStore:
@@ -123,6 +54,9 @@ class SqlChecklistStore:
                     "done": item.done,
                     "done_by": None,
                     "updated_at": now,
+                    "anchor": item.anchor,
+                    "offset_workdays": item.offset,
+                    "compressed": item.compressed,
                 }
                 for stage in checklist.stages
                 for position, item in enumerate(stage.items)
@@ -158,21 +92,35 @@ class SqlChecklistStore:
         self, campaign_id: str, launch: date | None, end: date | None, dues: dict[str, date | None]
     ) -> None:
         """New launch and end dates, and every item's due date placed from them again."""
-        now = time.time()
         with self._engine.begin() as db:
-            db.execute(
-                update(campaigns).where(campaigns.c.id == campaign_id).values(launch=launch, end_date=end)
-            )
+            self._set_campaign_dates(db, campaign_id, launch, end)
             for item_id, due in dues.items():
-                db.execute(
-                    update(checklist_items)
-                    .where(
-                        and_(
-                            checklist_items.c.campaign_id == campaign_id, checklist_items.c.item_id == item_id
-                        )
-                    )
-                    .values(due=due, updated_at=now)
-                )
+                self._update_item(db, campaign_id, item_id, due=due)
+
+    def set_due_dates(
+        self,
+        campaign_id: str,
+        launch: date | None,
+        end: date | None,
+        dues: dict[str, tuple[date | None, bool]],
+    ) -> None:
+        """Like `set_dates`, also recording for each item whether its slot had to be compressed."""
+        with self._engine.begin() as db:
+            self._set_campaign_dates(db, campaign_id, launch, end)
+            for item_id, (due, compressed) in dues.items():
+                self._update_item(db, campaign_id, item_id, due=due, compressed=compressed)
+
+    @staticmethod
+    def _set_campaign_dates(db: Connection, campaign_id: str, launch: date | None, end: date | None) -> None:
+        db.execute(update(campaigns).where(campaigns.c.id == campaign_id).values(launch=launch, end_date=end))
+
+    @staticmethod
+    def _update_item(db: Connection, campaign_id: str, item_id: str, **values: object) -> None:
+        db.execute(
+            update(checklist_items)
+            .where(and_(checklist_items.c.campaign_id == campaign_id, checklist_items.c.item_id == item_id))
+            .values(updated_at=time.time(), **values)
+        )
 
     def set_stage_owner(self, campaign_id: str, stage_key: str, owner: str | None) -> None:
         with self._engine.begin() as db:
@@ -206,7 +154,17 @@ class SqlChecklistStore:
         stages = []
         for stage in json.loads(row["stages"]):
             members = [
-                ChecklistItem(i["item_id"], i["text"], i["due"], i["source"], i["owner"], bool(i["done"]))
+                ChecklistItem(
+                    i["item_id"],
+                    i["text"],
+                    i["due"],
+                    i["source"],
+                    i["owner"],
+                    bool(i["done"]),
+                    anchor=i["anchor"],
+                    offset=i["offset_workdays"],
+                    compressed=bool(i["compressed"]),
+                )
                 for i in items
                 if i["stage_key"] == stage["key"]
             ]
@@ -216,7 +174,7 @@ class SqlChecklistStore:
     def save_review(self, campaign_id: str, author: str, answers: list[tuple[str, str]]) -> int:
         with self._engine.begin() as db:
             result = db.execute(
-                insert(reviews).values(
+                insert(campaign_reviews).values(
                     campaign_id=campaign_id,
                     author=author,
                     answers=json.dumps(answers, ensure_ascii=False),

@@ -19,7 +19,8 @@ class ChecklistItem:
     # `anchor` is "launch" or "end", `offset` is in working days (negative: before the anchor).
     anchor: str | None = None
     offset: int | None = None
-    # The item's normal slot had already passed when the plan was made, so it is due earlier than usual.
+    # The item's normal slot had already passed when the plan was made, so it is due today (or the
+    # next working day) instead: later than the template asks, and the checklist says so.
     compressed: bool = False
 
     def to_json(self) -> dict[str, Any]:
@@ -30,7 +31,28 @@ class ChecklistItem:
             "owner": self.owner,
             "done": self.done,
             "source": self.source,
+            "compressed": self.compressed,
         }
+
+
+@dataclass(frozen=True)
+class TickChanges:
+    """What one person's click changed: items they ticked and items they unticked."""
+
+    ticked: list[str]
+    unticked: list[str]
+
+
+def tick_changes(selected: list[str], shown_ticked: list[str], group: list[str]) -> TickChanges:
+    """Compare the click with what that person's message showed, within the clicked group only.
+
+    Slack sends the group's whole new selection; applying only the difference keeps another
+    person's tick made a moment ago (their message showed it, this one did not).
+    """
+    members = set(group)
+    now_ticked = set(selected) & members
+    before = set(shown_ticked) & members
+    return TickChanges(sorted(now_ticked - before), sorted(before - now_ticked))
 
 
 @dataclass
@@ -86,8 +108,9 @@ class Checklist:
             lines.append("")
             for item in stage.items:
                 mark = "x" if item.done else " "
+                compressed = " (compressed)" if item.compressed else ""
                 extras = [
-                    f"due {item.due.isoformat()}" if item.due else "",
+                    f"due {item.due.isoformat()}{compressed}" if item.due else "",
                     f"owner {item.owner}" if item.owner else "",
                 ]
                 source = f"来源:{item.source}" if item.source else "手册未涉及"

@@ -19,3 +19,15 @@ class EmbedderUnavailable(OpsbotError):
 
 class StoreUnavailable(OpsbotError):
     """The vector store (embedded or server) cannot be reached or opened."""
+
+
+class NotFound(OpsbotError):
+    """What the user named (a campaign, a reminder, an answer) does not exist or is not theirs to see."""
+
+
+class NotAllowed(OpsbotError):
+    """The user may not do this to this object (cancel someone else's reminder, say)."""
+
+
+class SchemaOutOfDate(OpsbotError):
+    """The state database's schema is not the one this version of opsbot needs."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bot.adapters.checklist_store import CampaignSummary
 from bot.domain.checklists import Checklist, ChecklistItem
+from bot.services.ports import CampaignSummary
 from bot.slack.blocks import Block, safe
 
 OPTIONS_PER_GROUP = 10  # Slack's limit for one checkbox element

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any
@@ -19,7 +20,9 @@ from bot.domain.answering import Answerer, Draft
 from bot.domain.errors import InvalidQuestion, OpsbotError
 from bot.domain.language import detect_language
 from bot.domain.models import Answer
+from bot.services.answers import AnswerService
 from bot.slack import blocks
+from bot.slack.request import SlackRequest
 
 log = logging.getLogger(__name__)
 
@@ -78,21 +81,45 @@ class SlackResponder:
         post_webhook: Callable[[str, dict[str, Any]], None] = post_to_response_url,
     ) -> None:
         self._answerer = answerer
+        self._answers = AnswerService(answerer, state)
         self._state = state
         self._client = client
         self._workers = workers
         self._post_webhook = post_webhook
+        self._unfinished = 0
+        self._idle = threading.Condition()
 
     def submit(self, work: Callable[..., None], *args: Any) -> None:
         """Run after the ack; a failure is logged and told to the user, never dropped silently."""
-        self._workers.submit(self._guarded, work, *args)
+        with self._idle:
+            self._unfinished += 1
+        try:
+            self._workers.submit(self._guarded, work, *args)
+        except BaseException:
+            self._done()
+            raise
 
-    @staticmethod
-    def _guarded(work: Callable[..., None], *args: Any) -> None:
+    def _guarded(self, work: Callable[..., None], *args: Any) -> None:
         try:
             work(*args)
         except Exception as error:
             log.error("answering failed: %s", type(error).__name__, exc_info=True)
+        finally:
+            self._done()
+
+    def _done(self) -> None:
+        with self._idle:
+            self._unfinished -= 1
+            if self._unfinished == 0:
+                self._idle.notify_all()
+
+    def drain(self, timeout: float) -> bool:
+        """Wait until all submitted work has finished; False if some is still running after `timeout`.
+
+        Lets a test or a shutdown wait for an event instead of sleeping.
+        """
+        with self._idle:
+            return self._idle.wait_for(lambda: self._unfinished == 0, timeout)
 
     def _answer(self, question: str, context: list[str] | None = None) -> tuple[Answer | None, str]:
         """The answer, or the user-facing reason there is none."""
@@ -120,15 +147,16 @@ class SlackResponder:
 
     # -- slash commands ------------------------------------------------------------------------
 
-    def answer_command(self, question: str, response_url: str, user_id: str) -> None:
+    def answer_command(self, request: SlackRequest) -> None:
         """Private to the asker: the answer replaces the acknowledgement's working note, with a Share button."""
-        answer, problem = self._answer(question)
+        response_url = request.response_url
+        answer, problem = self._answer(request.text)
         if answer is None:
             self._post_webhook(
                 response_url, {"response_type": "ephemeral", "replace_original": True, "text": problem}
             )
             return
-        answer_id = self._state.save_answer(answer.question, answer.to_record(), user_id)
+        answer_id = self._answers.keep(answer, request.user_id)
         self._post_webhook(
             response_url,
             {
@@ -141,19 +169,13 @@ class SlackResponder:
 
     # -- direct messages and mentions -----------------------------------------------------------
 
-    def answer_message(
-        self,
-        channel: str,
-        ts: str,
-        thread_ts: str | None,
-        question: str,
-        user_id: str,
-        team_id: str | None = None,
-    ) -> None:
+    def answer_message(self, request: SlackRequest) -> None:
         """Reply in the thread of the message, with a reaction showing work while the answer is made.
 
-        With an LLM the answer streams into its message as it is written.
+        With an LLM the answer streams into its message as it is written (to the asker's team).
         """
+        channel, ts, thread_ts, question = request.channel_id, request.ts, request.thread_ts, request.text
+        user_id, team_id = request.user_id, request.team_id or None
         self._react("reactions_add", channel, ts)
         try:
             reply_to = thread_ts or ts
@@ -180,7 +202,7 @@ class SlackResponder:
             return self._answer(question, context)
 
     def _post_answer(self, answer: Answer, channel: str, thread_ts: str, user_id: str) -> None:
-        answer_id = self._state.save_answer(answer.question, answer.to_record(), user_id)
+        answer_id = self._answers.keep(answer, user_id)
         self._client.chat_postMessage(
             channel=channel,
             thread_ts=thread_ts,
@@ -219,7 +241,7 @@ class SlackResponder:
                 if safe_text := guard.feed(piece):
                     streamer.append(markdown_text=safe_text)
             answer = self._answerer.finish(draft, text)
-            answer_id = self._state.save_answer(answer.question, answer.to_record(), user_id)
+            answer_id = self._answers.keep(answer, user_id)
             streamer.stop(
                 markdown_text=guard.flush() or None,
                 blocks=blocks.answer_blocks(answer, answer_id, text=False),
@@ -257,37 +279,28 @@ class SlackResponder:
 
     # -- buttons --------------------------------------------------------------------------------
 
-    def share(self, answer_id: str, channel: str, user_id: str, response_url: str | None) -> None:
-        record = self._state.answer(answer_id)
-        if record is None:
-            if response_url:
-                self._post_webhook(
-                    response_url,
-                    {
-                        "response_type": "ephemeral",
-                        "replace_original": False,
-                        "text": "This answer has expired; please ask again.",
-                    },
-                )
-            return
-        answer = Answer.from_record(record)
+    def share(self, request: SlackRequest, answer_id: str) -> None:
+        """Post a stored answer in the channel, saying who shared it; the private copy goes away."""
+        answer = self._answers.stored(answer_id).answer
         self._client.chat_postMessage(
-            channel=channel,
+            channel=request.channel_id,
             text=blocks.answer_fallback_text(answer),
-            blocks=blocks.answer_blocks(answer, answer_id, shared_by=user_id),
+            blocks=blocks.answer_blocks(answer, answer_id, shared_by=request.user_id),
             unfurl_links=False,
         )
-        if response_url:
-            self._post_webhook(response_url, {"delete_original": True})
+        if request.response_url:
+            self._post_webhook(request.response_url, {"delete_original": True})
 
-    def record_vote(self, answer_id: str, user_id: str, vote: str, response_url: str | None) -> None:
-        self._state.record_vote(answer_id, user_id, vote)
-        if response_url:
-            thanks = "谢谢反馈!/ Thanks for the feedback!" + (
-                " 👍" if vote == "up" else " 👎 We'll use it to improve."
-            )
+    def record_vote(self, request: SlackRequest, answer_id: str, vote: str) -> None:
+        """Only a vote on an answer that exists is thanked; otherwise the user is told it was not kept."""
+        self._answers.vote(answer_id, request.user_id, vote)
+        thanks = "谢谢反馈!/ Thanks for the feedback!" + (
+            " 👍" if vote == "up" else " 👎 We'll use it to improve."
+        )
+        if request.response_url:
             self._post_webhook(
-                response_url, {"response_type": "ephemeral", "replace_original": False, "text": thanks}
+                request.response_url,
+                {"response_type": "ephemeral", "replace_original": False, "text": thanks},
             )
 
     def greet(self, channel: str, user_id: str) -> None:

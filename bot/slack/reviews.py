@@ -2,42 +2,46 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.adapters.checklist_store import SqlChecklistStore
-from bot.domain.clock import Clock
-from bot.domain.reviews import review_markdown
+from bot.domain.errors import OpsbotError
+from bot.services.reviews import ReviewService
 from bot.slack.blocks import safe
+from bot.slack.request import SlackRequest
+
+CALLBACK_ID = "review_submit"
+
+
+def submitted_answers(view: dict[str, Any]) -> list[tuple[str, str]]:
+    """(question, answer) pairs from a submitted review modal, in the modal's order."""
+    labels = {
+        block["block_id"]: block["label"]["text"]
+        for block in view.get("blocks", [])
+        if block.get("type") == "input"
+    }
+    values = (view.get("state") or {}).get("values") or {}
+    return [
+        (labels.get(key, key), str((field.get("answer") or {}).get("value") or ""))
+        for key, field in values.items()
+    ]
+
+
+def modal_errors(view: dict[str, Any], message: str) -> dict[str, Any]:
+    """Slack's `response_action: errors` shows the message under the modal's first field."""
+    first = next((b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"), "q0")
+    return {"response_action": "errors", "errors": {first: message[:150]}}
 
 
 class ReviewResponder:
-    """Reviews go to the database and, as Markdown, into the directory the knowledge base indexes."""
-
-    def __init__(
-        self,
-        checklists: SqlChecklistStore,
-        client: WebClient,
-        review_questions: Callable[[], list[str]],
-        reviews_dir: Path,
-        clock: Clock,
-        on_review_saved: Callable[[], object] | None = None,
-    ) -> None:
-        self._checklists = checklists
+    def __init__(self, service: ReviewService, client: WebClient) -> None:
+        self.service = service
         self._client = client
-        self._review_questions = review_questions
-        self._reviews_dir = reviews_dir
-        self._clock = clock
-        self._on_review_saved = on_review_saved
 
-    def open_review(self, campaign_id: str, trigger_id: str) -> None:
+    def open_review(self, request: SlackRequest, campaign_id: str) -> None:
         """Opens the modal at once (a trigger_id lives 3 seconds): one field per playbook question."""
-        checklist = self._checklists.load(campaign_id)
-        name = checklist.campaign.name if checklist else campaign_id
-        questions = [*self._review_questions()[:8], "其他总结 / Anything else"]
+        form = self.service.form_for(campaign_id)
         inputs = [
             {
                 "type": "input",
@@ -51,47 +55,35 @@ class ReviewResponder:
                     "max_length": 3000,
                 },
             }
-            for index, question in enumerate(questions)
+            for index, question in enumerate(form.questions)
         ]
         self._client.views_open(
-            trigger_id=trigger_id,
+            trigger_id=request.trigger_id,
             view={
                 "type": "modal",
-                "callback_id": "review_submit",
-                "private_metadata": campaign_id,
+                "callback_id": CALLBACK_ID,
+                "private_metadata": form.campaign_id,
                 "title": {"type": "plain_text", "text": "活动复盘 / Review"},
                 "submit": {"type": "plain_text", "text": "保存 / Save"},
                 "blocks": [
-                    {"type": "section", "text": {"type": "mrkdwn", "text": f"*{safe(name, 150)}*"}},
+                    {
+                        "type": "section",
+                        "text": {"type": "mrkdwn", "text": f"*{safe(form.campaign_name, 150)}*"},
+                    },
                     *inputs,
                 ],
             },
         )
 
-    def save_review(self, campaign_id: str, author: str, view: dict[str, Any]) -> None:
-        """Into the database, and as Markdown into the knowledge base, so later questions can cite it."""
-        labels = {
-            block["block_id"]: block["label"]["text"]
-            for block in view.get("blocks", [])
-            if block.get("type") == "input"
-        }
-        values = (view.get("state") or {}).get("values") or {}
-        answers = [
-            (labels.get(key, key), str((field.get("answer") or {}).get("value") or ""))
-            for key, field in values.items()
-        ]
-        answers = [(question, answer) for question, answer in answers if answer.strip()]
-        if not answers:
-            return
-        self._checklists.save_review(campaign_id, author, answers)
-        checklist = self._checklists.load(campaign_id)
-        name = checklist.campaign.name if checklist else campaign_id
-        self._reviews_dir.mkdir(parents=True, exist_ok=True)
-        now = self._clock.now()
-        path = self._reviews_dir / f"{campaign_id}-{int(now.timestamp())}.md"
-        path.write_text(
-            review_markdown(name, author, now.date(), answers),
-            "utf-8",
-        )
-        if self._on_review_saved:
-            self._on_review_saved()
+    def refusal(self, view: dict[str, Any]) -> dict[str, Any] | None:
+        """Checked before the acknowledgement: a review for a missing campaign, or an empty one, stays open."""
+        try:
+            self.service.check_campaign(str(view.get("private_metadata") or ""))
+        except OpsbotError as error:
+            return modal_errors(view, str(error))
+        if not any(answer.strip() for _, answer in submitted_answers(view)):
+            return modal_errors(view, "复盘是空的,请至少回答一个问题 / Answer at least one question.")
+        return None
+
+    def save_review(self, request: SlackRequest, view: dict[str, Any]) -> None:
+        self.service.save(str(view.get("private_metadata") or ""), request.user_id, submitted_answers(view))

@@ -12,6 +12,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ import uvicorn
 from pydantic import SecretStr
 
 from bot.container import Container, SlackRuntime, bootstrap, bootstrap_slack
+from bot.domain.clock import Clock, FixedClock, SystemClock
 from bot.settings import Settings
 from bot.slack.config import slack_credentials
 from tests.slack.fake_slack import TEAM_ID, FakeSlack
@@ -153,10 +155,11 @@ def slack_settings(settings: Settings, fake_slack: FakeSlack) -> Settings:
     )
 
 
-@pytest.fixture
-def bot(slack_settings: Settings, fake_slack: FakeSlack) -> Iterator[RunningBot]:
-    container = bootstrap(slack_settings)
-    runtime = bootstrap_slack(container, slack_credentials(slack_settings))
+@contextmanager
+def running_bot(settings: Settings, slack: FakeSlack, clock: Clock) -> Iterator[RunningBot]:
+    """The real Bolt app under uvicorn on a free port, ready (knowledge loaded) when it yields."""
+    container = bootstrap(settings, clock=clock)
+    runtime = bootstrap_slack(container, slack_credentials(settings))
     runtime.load_knowledge_in_background(container.knowledge).join(timeout=120)
     assert runtime.ready.is_set()
     port = free_port()
@@ -169,6 +172,34 @@ def bot(slack_settings: Settings, fake_slack: FakeSlack) -> Iterator[RunningBot]
     while not server.started:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.02)
-    yield RunningBot(f"http://127.0.0.1:{port}", fake_slack, runtime, slack_settings, container)
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield RunningBot(f"http://127.0.0.1:{port}", slack, runtime, settings, container)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        if runtime.scheduler is not None:
+            runtime.scheduler.shutdown()
+
+
+@pytest.fixture
+def bot(slack_settings: Settings, fake_slack: FakeSlack, clock: FixedClock) -> Iterator[RunningBot]:
+    """opsbot on the frozen test clock; its reminder scheduler is built but not started."""
+    with running_bot(slack_settings, fake_slack, clock) as running:
+        yield running
+
+
+@pytest.fixture
+def live_bot(slack_settings: Settings, fake_slack: FakeSlack) -> Iterator[RunningBot]:
+    """opsbot on the machine's clock with its scheduler running, for reminders that really fire.
+
+    APScheduler waits on the machine's clock, so these tests use only relative times ("in 3
+    seconds") and nothing in them depends on which day it is.
+    """
+    with running_bot(slack_settings, fake_slack, SystemClock(slack_settings.timezone)) as running:
+        scheduler = running.runtime.scheduler
+        scheduler.start()
+        deadline = time.monotonic() + 10
+        while not scheduler.leading:
+            assert time.monotonic() < deadline, "the scheduler did not take the lease"
+            time.sleep(0.05)
+        yield running

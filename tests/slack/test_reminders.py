@@ -9,16 +9,16 @@ import time
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from bot.adapters.reminder_store import SqlReminderStore
+from bot.domain.clock import FixedClock
 from bot.domain.reminders import Reminder
 from bot.domain.when import OneOff
 from bot.settings import Settings
+from tests.conftest import FROZEN_NOW
 from tests.slack.conftest import RunningBot
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.test_serve_command import serve_and_wait
@@ -39,37 +39,56 @@ def wait_until(condition: Callable[[], bool], timeout: float = 15) -> bool:
     return True
 
 
-@pytest.fixture
-def scheduled_bot(bot: RunningBot) -> Iterator[RunningBot]:
-    bot.runtime.scheduler.start()
-    deadline = time.monotonic() + 10
-    while not bot.runtime.scheduler.leading:
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
-    yield bot
-    bot.runtime.scheduler.shutdown()
+def delivered_and_done(engine: object, reminder_id: str) -> Callable[[], bool]:
+    """True once a one-off reminder is marked done and its job is gone: nothing can post it again."""
+    store = SqlReminderStore(engine)  # type: ignore[arg-type]
+
+    def check() -> bool:
+        reminder = store.get(reminder_id)
+        return reminder is not None and reminder.status == "done" and not _job_exists(engine, reminder_id)
+
+    return check
 
 
-def test_a_reminder_fires_within_seconds_of_its_time_and_once(scheduled_bot: RunningBot) -> None:
-    reply = scheduled_bot.command("remind here in 3 seconds 看一下双十二数据", response="rem")
+def _engine(settings: Settings) -> object:
+    from bot.adapters.database import make_engine
+
+    return make_engine(settings.database)
+
+
+def _job_exists(engine: object, reminder_id: str) -> bool:
+    from sqlalchemy import text
+
+    with engine.connect() as db:  # type: ignore[attr-defined]
+        return (
+            db.execute(text("SELECT 1 FROM apscheduler_jobs WHERE id = :id"), {"id": reminder_id}).first()
+            is not None
+        )
+
+
+def reminder_id_in(confirmation: str) -> str:
+    return confirmation.split("id `")[1].split("`")[0]
+
+
+def test_a_reminder_fires_on_time_and_once(live_bot: RunningBot) -> None:
+    reply = live_bot.command("remind here in 3 seconds 看一下双十二数据", response="rem")
     assert reply.status == 200
-    slack = scheduled_bot.slack
+    slack = live_bot.slack
     assert slack.wait_for(lambda: bool(slack.responses("rem")))
     confirmation = slack.responses("rem")[0]["text"]
     assert "Asia/Shanghai" in confirmation and "看一下双十二数据" in confirmation and "✔" in confirmation
-    asked = time.monotonic()
     assert slack.wait_for(lambda: bool(reminder_posts(slack, "看一下双十二数据")), timeout=15)
     fired = slack.called("chat.postMessage")[-1]
-    assert fired.params["channel"] == "C0CAMPAIGN" and fired.at - asked < 3 + 5
-    time.sleep(2)
+    assert fired.params["channel"] == "C0CAMPAIGN"
+    assert wait_until(delivered_and_done(live_bot.runtime.engine, reminder_id_in(confirmation)))
     assert len(reminder_posts(slack, "看一下双十二数据")) == 1
 
 
-def test_bad_times_get_a_clear_message_with_examples(scheduled_bot: RunningBot) -> None:
-    scheduled_bot.command("remind here 2020-01-01 09:00 过去", response="past")
-    scheduled_bot.command("remind here 明天4点 开会", response="amb")
-    scheduled_bot.command("remind nowhere tomorrow 9am x", response="where")
-    slack = scheduled_bot.slack
+def test_bad_times_get_a_clear_message_with_examples(bot: RunningBot) -> None:
+    bot.command("remind here 2020-01-01 09:00 过去", response="past")
+    bot.command("remind here 明天4点 开会", response="amb")
+    bot.command("remind nowhere tomorrow 9am x", response="where")
+    slack = bot.slack
     assert slack.wait_for(lambda: all(slack.responses(r) for r in ("past", "amb", "where")))
     assert (
         "in the past" in slack.responses("past")[0]["text"]
@@ -79,35 +98,35 @@ def test_bad_times_get_a_clear_message_with_examples(scheduled_bot: RunningBot) 
     assert "#频道" in slack.responses("where")[0]["text"]
 
 
-def test_recurring_confirmation_shows_the_next_time(scheduled_bot: RunningBot) -> None:
-    scheduled_bot.command("remind <#C0WEEKLY|weekly> 每周五下午4点 周报数据复盘", response="weekly")
-    slack = scheduled_bot.slack
+def test_recurring_confirmation_shows_the_next_time(bot: RunningBot) -> None:
+    bot.command("remind <#C0WEEKLY|weekly> 每周五下午4点 周报数据复盘", response="weekly")
+    slack = bot.slack
     assert slack.wait_for(lambda: bool(slack.responses("weekly")))
     text = slack.responses("weekly")[0]["text"]
     assert "Every Friday 16:00 (Asia/Shanghai), next" in text and "<#C0WEEKLY>" in text
 
 
-def test_only_the_creator_or_an_admin_can_cancel(scheduled_bot: RunningBot) -> None:
-    scheduled_bot.command("remind here in 30 minutes 发周报", user="U0ALICE", response="mk")
-    slack = scheduled_bot.slack
+def test_only_the_creator_or_an_admin_can_cancel(bot: RunningBot) -> None:
+    bot.command("remind here in 30 minutes 发周报", user="U0ALICE", response="mk")
+    slack = bot.slack
     assert slack.wait_for(lambda: bool(slack.responses("mk")))
     reminder_id = slack.responses("mk")[0]["text"].split("id `")[1].split("`")[0]
-    scheduled_bot.command("reminders", response="list")
+    bot.command("reminders", response="list")
     assert slack.wait_for(lambda: bool(slack.responses("list")))
     assert reminder_id in json.dumps(slack.responses("list")[0]["blocks"])
-    scheduled_bot.action("reminder_cancel", reminder_id, user="U0MALLORY", response="no")
+    bot.action("reminder_cancel", reminder_id, user="U0MALLORY", response="no")
     assert slack.wait_for(lambda: bool(slack.responses("no")))
     assert "Only its creator" in slack.responses("no")[0]["text"]
-    scheduled_bot.command(f"remind cancel {reminder_id}", user="U0ALICE", response="yes")
+    bot.command(f"remind cancel {reminder_id}", user="U0ALICE", response="yes")
     assert slack.wait_for(lambda: bool(slack.responses("yes")))
     assert "Cancelled" in slack.responses("yes")[0]["text"]
-    assert scheduled_bot.runtime.scheduler.next_run(reminder_id) is None
+    assert bot.runtime.scheduler.next_run(reminder_id) is None
 
 
-def test_a_channel_the_bot_cannot_post_in_is_reported_to_the_creator(scheduled_bot: RunningBot) -> None:
-    slack = scheduled_bot.slack
+def test_a_channel_the_bot_cannot_post_in_is_reported_to_the_creator(live_bot: RunningBot) -> None:
+    slack = live_bot.slack
     slack.failing_channels["C0GONE"] = "not_in_channel"
-    scheduled_bot.command("remind <#C0GONE|gone> in 2 seconds 发预热海报", user="U0ALICE", response="gone")
+    live_bot.command("remind <#C0GONE|gone> in 2 seconds 发预热海报", user="U0ALICE", response="gone")
     assert slack.wait_for(
         lambda: any(c.params.get("channel") == "U0ALICE" for c in slack.called("chat.postMessage")),
         timeout=15,
@@ -116,9 +135,9 @@ def test_a_channel_the_bot_cannot_post_in_is_reported_to_the_creator(scheduled_b
     assert "not_in_channel" in str(notice["text"]) and "发预热海报" in str(notice["text"])
 
 
-def test_campaign_reviews_are_scheduled_from_the_checklist(scheduled_bot: RunningBot) -> None:
-    scheduled_bot.command("checklist 国庆拉新活动 launch 2026-12-21 end 2026-12-23", response="cl")
-    store = SqlReminderStore(scheduled_bot.runtime.engine)
+def test_campaign_reviews_are_scheduled_from_the_checklist(bot: RunningBot) -> None:
+    bot.command("checklist 国庆拉新活动 launch 2026-12-21 end 2026-12-23", response="cl")
+    store = SqlReminderStore(bot.runtime.engine)
     assert wait_until(lambda: len([r for r in store.active() if r.kind != "message"]) == 2)
     reminders = store.active()
     due = {r.kind: r.schedule.at for r in reminders if isinstance(r.schedule, OneOff) and r.kind != "message"}
@@ -127,25 +146,17 @@ def test_campaign_reviews_are_scheduled_from_the_checklist(scheduled_bot: Runnin
     assert due["review"] == datetime(2026, 12, 28, 10, 0, tzinfo=SHANGHAI)
 
 
-def test_the_review_reminder_carries_the_playbook_questions_and_progress(scheduled_bot: RunningBot) -> None:
-    scheduled_bot.command("checklist 双十二拉新活动 launch 2026-12-12 end 2026-12-14", response="cl")
-    slack = scheduled_bot.slack
-    store = SqlReminderStore(scheduled_bot.runtime.engine)
+def test_the_review_reminder_carries_the_playbook_questions_and_progress(
+    bot: RunningBot, clock: FixedClock
+) -> None:
+    bot.command("checklist 双十二拉新活动 launch 2026-12-12 end 2026-12-14", response="cl")
+    slack = bot.slack
+    store = SqlReminderStore(bot.runtime.engine)
     assert wait_until(lambda: any(r.kind == "review" for r in store.active()))
     review = next(r for r in store.active() if r.kind == "review")
-    soon = OneOff(datetime.now(SHANGHAI).replace(microsecond=0) + timedelta(seconds=2))
-    scheduled_bot.runtime.reminders.add(
-        Reminder(
-            uuid.uuid4().hex[:8],
-            review.channel,
-            review.text,
-            review.creator,
-            review.timezone,
-            soon,
-            "review",
-            review.campaign_id,
-        )
-    )
+    assert isinstance(review.schedule, OneOff)
+    clock.set(review.schedule.at)
+    bot.runtime.reminders.deliver(review.reminder_id)
     assert slack.wait_for(lambda: bool(reminder_posts(slack, "复盘")), timeout=15)
     text = str(reminder_posts(slack, "复盘")[0]["text"])
     assert "0/19 done" in text and "对于活动用户的反馈如何?" in text and "复盘整个活动" in text
@@ -168,7 +179,8 @@ def test_kill_minus_9_and_restart_loses_and_doubles_nothing(
     second, _ = serve_and_wait(settings, fake_slack)
     try:
         assert fake_slack.wait_for(lambda: bool(reminder_posts(fake_slack, "重启后也要发")), timeout=40)
-        time.sleep(3)
+        reminder_id = reminder_id_in(fake_slack.responses("k")[0]["text"])
+        assert wait_until(delivered_and_done(_engine(settings), reminder_id), timeout=20)
         assert len(reminder_posts(fake_slack, "重启后也要发")) == 1
     finally:
         second.terminate()
@@ -194,7 +206,10 @@ def test_two_processes_on_one_database_post_each_reminder_once(
             ),
             timeout=40,
         )
-        time.sleep(4)
+        engine = _engine(settings)
+        for response in ("two", "one"):
+            reminder_id = reminder_id_in(fake_slack.responses(response)[0]["text"])
+            assert wait_until(delivered_and_done(engine, reminder_id), timeout=20)
         assert len(reminder_posts(fake_slack, "两个进程只发一次")) == 1
         assert len(reminder_posts(fake_slack, "第二条也只发一次")) == 1
     finally:
@@ -215,7 +230,9 @@ def test_a_reminder_missed_beyond_the_grace_period_is_reported_not_dropped(
     finally:
         os.kill(first.pid, signal.SIGKILL)
         first.wait()
-    time.sleep(8)
+    # The reminder's time and its 2-second grace must pass while no opsbot runs.
+    missed_after = time.monotonic() + 3 + 2 + 1
+    assert wait_until(lambda: time.monotonic() > missed_after, timeout=10)
     second, _ = serve_and_wait(settings, fake_slack, OPSBOT_REMINDER_GRACE_S="2")
     try:
         assert fake_slack.wait_for(
@@ -231,13 +248,13 @@ def test_a_reminder_missed_beyond_the_grace_period_is_reported_not_dropped(
         second.wait(timeout=15)
 
 
-def test_a_saved_review_becomes_searchable_knowledge(scheduled_bot: RunningBot) -> None:
-    scheduled_bot.command("checklist 双十二拉新活动 launch 2026-12-12 end 2026-12-14", response="cl")
-    store = SqlReminderStore(scheduled_bot.runtime.engine)
+def test_a_saved_review_becomes_searchable_knowledge(bot: RunningBot) -> None:
+    bot.command("checklist 双十二拉新活动 launch 2026-12-12 end 2026-12-14", response="cl")
+    store = SqlReminderStore(bot.runtime.engine)
     assert wait_until(lambda: any(r.kind == "review" for r in store.active()))
     campaign_id = next(r.campaign_id for r in store.active() if r.kind == "review")
     assert campaign_id is not None
-    slack = scheduled_bot.slack
+    slack = bot.slack
     click = {
         "type": "block_actions",
         "team": {"id": "T0000001"},
@@ -250,7 +267,7 @@ def test_a_saved_review_becomes_searchable_knowledge(scheduled_bot: RunningBot) 
         "actions": [{"type": "button", "action_id": "review_write", "block_id": "b", "value": campaign_id}],
     }
     body = urllib.parse.urlencode({"payload": json.dumps(click)}).encode()
-    assert scheduled_bot.post(body, "application/x-www-form-urlencoded").status == 200
+    assert bot.post(body, "application/x-www-form-urlencoded").status == 200
     assert slack.wait_for(lambda: bool(slack.called("views.open")))
     view = slack.called("views.open")[0].params["view"]
     view = json.loads(view) if isinstance(view, str) else view
@@ -269,49 +286,48 @@ def test_a_saved_review_becomes_searchable_knowledge(scheduled_bot: RunningBot) 
         "view": {**view, "id": "V1", "state": {"values": values}},
     }
     body = urllib.parse.urlencode({"payload": json.dumps(submission, ensure_ascii=False)}).encode()
-    assert scheduled_bot.post(body, "application/x-www-form-urlencoded").status == 200
-    reviews = scheduled_bot.settings.reviews_dir
+    assert bot.post(body, "application/x-www-form-urlencoded").status == 200
+    reviews = bot.settings.reviews_dir
     assert wait_until(lambda: reviews.is_dir() and any(reviews.iterdir()), timeout=30)
-    knowledge = scheduled_bot.container.knowledge
+    knowledge = bot.container.knowledge
     assert wait_until(
         lambda: any(c.source.startswith("reviews/") for c in knowledge.searcher.chunks), timeout=60
     )
-    answer = scheduled_bot.container.answerer.answer("上次拉新活动复盘有什么教训?")
+    answer = bot.container.answerer.answer("上次拉新活动复盘有什么教训?")
     assert answer.sources and answer.sources[0].source.startswith("reviews/")
     assert "复盘:双十二拉新活动" in answer.sources[0].section and "地推物料" in answer.text
 
 
-def test_times_are_read_in_the_creators_slack_time_zone(scheduled_bot: RunningBot) -> None:
-    slack = scheduled_bot.slack
+def test_times_are_read_in_the_creators_slack_time_zone(bot: RunningBot) -> None:
+    slack = bot.slack
     slack.time_zones["U0NYC"] = "America/New_York"
-    scheduled_bot.command("remind me tomorrow 9am call the agency", user="U0NYC", response="tz")
+    bot.command("remind me tomorrow 9am call the agency", user="U0NYC", response="tz")
     assert slack.wait_for(lambda: bool(slack.responses("tz")))
     text = slack.responses("tz")[0]["text"]
-    tomorrow = (datetime.now(ZoneInfo("America/New_York")) + timedelta(days=1)).date()
+    tomorrow = (FROZEN_NOW.astimezone(ZoneInfo("America/New_York")) + timedelta(days=1)).date()
     assert f"{tomorrow.isoformat()} 09:00 (America/New_York)" in text and "→ you" in text
 
 
-def test_an_admin_may_cancel_someone_elses_reminder(scheduled_bot: RunningBot) -> None:
-    slack = scheduled_bot.slack
-    scheduled_bot.command("remind here in 30 minutes 发周报", user="U0ALICE", response="mk")
+def test_an_admin_may_cancel_someone_elses_reminder(bot: RunningBot) -> None:
+    slack = bot.slack
+    bot.command("remind here in 30 minutes 发周报", user="U0ALICE", response="mk")
     assert slack.wait_for(lambda: bool(slack.responses("mk")))
     reminder_id = slack.responses("mk")[0]["text"].split("id `")[1].split("`")[0]
-    scheduled_bot.command(f"remind cancel {reminder_id}", user="U0ADMIN1", response="admin")
+    bot.command(f"remind cancel {reminder_id}", user="U0ADMIN1", response="admin")
     assert slack.wait_for(lambda: bool(slack.responses("admin")))
     assert "Cancelled" in slack.responses("admin")[0]["text"]
 
 
-def test_a_review_can_be_set_by_hand(scheduled_bot: RunningBot) -> None:
-    slack = scheduled_bot.slack
-    scheduled_bot.command("checklist 双十二拉新活动 launch 2026-12-12 end 2026-12-14", response="cl")
-    assert slack.wait_for(lambda: bool(slack.called("chat.postMessage")))
-    time.sleep(0.5)
-    scheduled_bot.command("review 双十二拉新活动 2026-12-21 15:00", response="byhand")
-    scheduled_bot.command("review 不存在的活动 明天上午10点", response="none")
+def test_a_review_can_be_set_by_hand(bot: RunningBot) -> None:
+    slack = bot.slack
+    bot.command("checklist 双十二拉新活动 launch 2026-12-12 end 2026-12-14", response="cl")
+    store = SqlReminderStore(bot.runtime.engine)
+    assert wait_until(lambda: any(r.kind == "review" for r in store.active()))
+    bot.command("review 双十二拉新活动 2026-12-21 15:00", response="byhand")
+    bot.command("review 不存在的活动 明天上午10点", response="none")
     assert slack.wait_for(lambda: bool(slack.responses("byhand")) and bool(slack.responses("none")))
     assert "2026-12-21 15:00 (Asia/Shanghai)" in slack.responses("byhand")[0]["text"]
     assert "找不到这个活动" in slack.responses("none")[0]["text"]
-    store = SqlReminderStore(scheduled_bot.runtime.engine)
     by_hand = [
         r
         for r in store.active()
@@ -322,12 +338,12 @@ def test_a_review_can_be_set_by_hand(scheduled_bot: RunningBot) -> None:
     assert len(by_hand) == 1 and by_hand[0].campaign_id
 
 
-def test_moving_the_dates_moves_due_dates_and_the_review_reminders(scheduled_bot: RunningBot) -> None:
-    slack = scheduled_bot.slack
-    scheduled_bot.command("checklist 双十二拉新活动 launch 2026-12-12 end 2026-12-14", response="cl")
-    store = SqlReminderStore(scheduled_bot.runtime.engine)
+def test_moving_the_dates_moves_due_dates_and_the_review_reminders(bot: RunningBot) -> None:
+    slack = bot.slack
+    bot.command("checklist 双十二拉新活动 launch 2026-12-12 end 2026-12-14", response="cl")
+    store = SqlReminderStore(bot.runtime.engine)
     assert wait_until(lambda: len([r for r in store.active() if r.kind in ("evaluation", "review")]) == 2)
-    scheduled_bot.command("checklist move 双十二拉新活动 launch 2026-12-19 end 2026-12-21", response="mv")
+    bot.command("checklist move 双十二拉新活动 launch 2026-12-19 end 2026-12-21", response="mv")
     assert slack.wait_for(lambda: bool(slack.responses("mv")))
     assert "Dates moved" in slack.responses("mv")[0]["text"]
     assert wait_until(
@@ -347,26 +363,24 @@ def test_moving_the_dates_moves_due_dates_and_the_review_reminders(scheduled_bot
     assert "12/19–12/21" in updated and "due 12/17" in updated
 
 
-def test_a_reminder_posted_after_its_time_says_it_is_late(scheduled_bot: RunningBot) -> None:
-    due = datetime.now(SHANGHAI).replace(microsecond=0) - timedelta(minutes=5)
+def test_a_reminder_posted_after_its_time_says_it_is_late(bot: RunningBot, clock: FixedClock) -> None:
+    due = clock.now() - timedelta(minutes=5)
     reminder = Reminder(
         uuid.uuid4().hex[:8], "C0CAMPAIGN", "迟到的周报提醒", "U0ALICE", "Asia/Shanghai", OneOff(due)
     )
-    SqlReminderStore(scheduled_bot.runtime.engine).add(reminder)
-    scheduled_bot.runtime.reminders.deliver(reminder.reminder_id)
-    scheduled_bot.runtime.reminders.deliver(reminder.reminder_id)
-    posts = reminder_posts(scheduled_bot.slack, "迟到的周报提醒")
+    SqlReminderStore(bot.runtime.engine).add(reminder)
+    bot.runtime.reminders.deliver(reminder.reminder_id)
+    bot.runtime.reminders.deliver(reminder.reminder_id)
+    posts = reminder_posts(bot.slack, "迟到的周报提醒")
     assert len(posts) == 1 and "late" in str(posts[0]["text"]) and f"{due:%H:%M}" in str(posts[0]["text"])
 
 
-def test_the_list_shows_this_channel_and_my_own_reminders_only(scheduled_bot: RunningBot) -> None:
-    slack = scheduled_bot.slack
-    scheduled_bot.command("remind here in 30 minutes 本频道的提醒", user="U0ALICE", response="a")
-    scheduled_bot.command(
-        "remind <#C0OTHER|other> in 30 minutes 别的频道别人的提醒", user="U0BOB", response="b"
-    )
+def test_the_list_shows_this_channel_and_my_own_reminders_only(bot: RunningBot) -> None:
+    slack = bot.slack
+    bot.command("remind here in 30 minutes 本频道的提醒", user="U0ALICE", response="a")
+    bot.command("remind <#C0OTHER|other> in 30 minutes 别的频道别人的提醒", user="U0BOB", response="b")
     assert slack.wait_for(lambda: bool(slack.responses("a")) and bool(slack.responses("b")))
-    scheduled_bot.command("reminders", user="U0ALICE", response="list")
+    bot.command("reminders", user="U0ALICE", response="list")
     assert slack.wait_for(lambda: bool(slack.responses("list")))
     listing = json.dumps(slack.responses("list")[0]["blocks"], ensure_ascii=False)
     assert "本频道的提醒" in listing and "别的频道别人的提醒" not in listing

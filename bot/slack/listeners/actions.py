@@ -8,10 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.slack.listeners.context import Services
-
-
-def _channel(body: dict[str, Any]) -> str:
-    return str((body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or "")
+from bot.slack.request import SlackRequest
 
 
 def register(app: App, services: Services) -> None:
@@ -20,27 +17,20 @@ def register(app: App, services: Services) -> None:
     @app.action("share_answer")
     def handle_share(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
-        responder.submit(
-            responder.share, action["value"], _channel(body), body["user"]["id"], body.get("response_url")
-        )
+        services.submit(responder.share, SlackRequest.from_action(body), str(action.get("value") or ""))
 
     @app.action(re.compile(r"^feedback_(up|down)$"))
     def handle_vote(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
         vote = "up" if action["action_id"] == "feedback_up" else "down"
-        responder.submit(
-            responder.record_vote, action["value"], body["user"]["id"], vote, body.get("response_url")
+        services.submit(
+            responder.record_vote, SlackRequest.from_action(body), str(action.get("value") or ""), vote
         )
 
     @app.action(re.compile(r"^ask_suggested_\d+$"))
     def handle_suggestion(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
-        message = body.get("message") or {}
-        responder.submit(
-            responder.answer_message,
-            _channel(body),
-            message.get("ts", ""),
-            None,
-            action["value"],
-            body["user"]["id"],
-        )
+        request = SlackRequest.from_action(body)
+        # Asked in the Messages tab: answered in a thread under the greeting that offered it.
+        question = request.with_text(str(action.get("value") or ""))
+        services.submit(responder.answer_message, question)

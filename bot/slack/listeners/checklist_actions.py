@@ -1,4 +1,4 @@
-"""Checklist buttons and menus: ticks, stage owners, Markdown export."""
+"""Checklist buttons and menus (ticks, stage owners, Markdown export), reminder Cancel and the review modal."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.slack.listeners.context import Services
+from bot.slack.request import SlackRequest
 
 
 def _shown_state(body: dict[str, Any], block_id: str) -> tuple[list[str], list[str]]:
@@ -23,7 +24,6 @@ def _shown_state(body: dict[str, Any], block_id: str) -> tuple[list[str], list[s
 
 def register(app: App, services: Services) -> None:
     checklists = services.checklists
-    submit = services.responder.submit
 
     @app.action(re.compile(r"^checklist_tick:"))
     def handle_tick(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
@@ -31,30 +31,40 @@ def register(app: App, services: Services) -> None:
         _, campaign_id, _stage, _part = action["action_id"].split(":", 3)
         group, shown = _shown_state(body, action["block_id"])
         selected = [option["value"] for option in action.get("selected_options", [])]
-        submit(checklists.tick, campaign_id, selected, shown, group, body["user"]["id"])
+        services.submit(checklists.tick, SlackRequest.from_action(body), campaign_id, selected, shown, group)
 
     @app.action(re.compile(r"^checklist_owner:"))
-    def handle_owner(ack: Ack, action: dict[str, Any]) -> None:
+    def handle_owner(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
         _, campaign_id, stage_key = action["action_id"].split(":", 2)
-        submit(checklists.set_owner, campaign_id, stage_key, action.get("selected_user"))
-
-    @app.action("reminder_cancel")
-    def handle_reminder_cancel(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-        ack()
-        submit(services.reminders.cancel, action["value"], body["user"]["id"], body.get("response_url", ""))
-
-    @app.action("review_write")
-    def handle_review_write(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-        ack()
-        services.reviews.open_review(action["value"], body["trigger_id"])
-
-    @app.view("review_submit")
-    def handle_review_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        ack()
-        submit(services.reviews.save_review, view.get("private_metadata", ""), body["user"]["id"], view)
+        request = SlackRequest.from_action(body)
+        services.submit(checklists.set_owner, request, campaign_id, stage_key, action.get("selected_user"))
 
     @app.action("checklist_export")
     def handle_export(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
-        submit(checklists.export, action["value"], body.get("response_url", ""))
+        services.submit(checklists.export, SlackRequest.from_action(body), str(action.get("value") or ""))
+
+    @app.action("reminder_cancel")
+    def handle_reminder_cancel(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        services.submit(
+            services.reminders.cancel, SlackRequest.from_action(body), str(action.get("value") or "")
+        )
+
+    @app.action("review_write")
+    def handle_review_write(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        # The trigger_id lives 3 seconds, so the modal opens here rather than on the worker pool.
+        services.replier.run(
+            services.reviews.open_review, SlackRequest.from_action(body), str(action.get("value") or "")
+        )
+
+    @app.view("review_submit")
+    def handle_review_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        refusal = services.reviews.refusal(view)
+        if refusal is not None:
+            ack(**refusal)
+            return
+        ack()
+        services.submit(services.reviews.save_review, SlackRequest.from_action(body), view)

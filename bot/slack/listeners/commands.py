@@ -1,7 +1,9 @@
-"""The slash command (`/ops` by default): ask, help, and help for anything unknown."""
+"""The slash command (`/ops` by default): one table of subcommands, each acknowledged then handed on."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -10,6 +12,45 @@ from bot.domain.language import detect_language
 from bot.slack import blocks
 from bot.slack.listeners.context import Services
 from bot.slack.parsing import parse_command
+from bot.slack.request import SlackRequest
+
+DRAFTING = "⏳ 正在按手册生成活动清单… / Drafting the checklist…"
+
+
+@dataclass(frozen=True)
+class Route:
+    """Which unit of work a subcommand runs, and what the acknowledgement says meanwhile."""
+
+    work: Callable[[Services], Callable[..., None]]
+    ack_text: Callable[[str], str] | None = None
+    needs_argument: bool = True
+
+
+# "<subcommand> <word>" is looked up before "<subcommand>", so `checklist move …` wins over `checklist …`.
+ROUTES: dict[str, Route] = {
+    "ask": Route(
+        lambda s: s.responder.answer_command, lambda text: blocks.working_text(detect_language(text))
+    ),
+    "checklist move": Route(lambda s: s.checklists.move_dates),
+    "checklist": Route(lambda s: s.checklists.draft_and_post, lambda _: DRAFTING),
+    "checklists": Route(lambda s: s.checklists.list_for_channel, needs_argument=False),
+    "remind cancel": Route(lambda s: lambda request: s.reminders.cancel(request, request.text)),
+    "remind": Route(lambda s: s.reminders.create),
+    "reminders": Route(lambda s: s.reminders.list_for, needs_argument=False),
+    "review": Route(lambda s: s.reminders.review_by_hand),
+}
+
+
+def route(name: str, argument: str) -> tuple[Route, str] | None:
+    """The route for a parsed subcommand and the text its work receives; None means help."""
+    first, _, rest = argument.partition(" ")
+    nested = ROUTES.get(f"{name} {first.lower()}")
+    if nested is not None:
+        return nested, rest.strip()
+    found = ROUTES.get(name)
+    if found is None or (found.needs_argument and not argument):
+        return None
+    return found, argument
 
 
 def register(app: App, services: Services) -> None:
@@ -18,75 +59,14 @@ def register(app: App, services: Services) -> None:
     @app.command(command_name)
     def handle_command(ack: Ack, command: dict[str, Any]) -> None:
         parsed = parse_command(command.get("text", ""))
-        if parsed.name == "ask" and parsed.argument:
-            # The acknowledgement itself is the visible sign of work; the answer replaces it.
-            ack(response_type="ephemeral", text=blocks.working_text(detect_language(parsed.argument)))
-            services.responder.submit(
-                services.responder.answer_command,
-                parsed.argument,
-                command["response_url"],
-                command["user_id"],
-            )
+        found = route(parsed.name, parsed.argument)
+        if found is None:
+            unknown = parsed.argument if parsed.name == "unknown" else None
+            ack(text=blocks.help_text(command_name), blocks=blocks.help_blocks(command_name, unknown))
             return
-        if parsed.name == "checklist" and parsed.argument.lower().startswith("move "):
+        chosen, text = found
+        if chosen.ack_text is not None:
+            ack(response_type="ephemeral", text=chosen.ack_text(text))
+        else:
             ack()
-            services.responder.submit(
-                services.checklists.move_dates,
-                parsed.argument[5:].strip(),
-                command["channel_id"],
-                command["user_id"],
-                command["response_url"],
-            )
-            return
-        if parsed.name == "checklist" and parsed.argument:
-            ack(response_type="ephemeral", text="⏳ 正在按手册生成活动清单… / Drafting the checklist…")
-            services.responder.submit(
-                services.checklists.draft_and_post,
-                parsed.argument,
-                command["channel_id"],
-                command["user_id"],
-                command["response_url"],
-            )
-            return
-        if parsed.name == "checklists":
-            ack()
-            services.responder.submit(
-                services.checklists.list_for_channel, command["channel_id"], command["response_url"]
-            )
-            return
-        if parsed.name == "remind" and parsed.argument:
-            ack()
-            reminders = services.reminders
-            first, _, rest = parsed.argument.partition(" ")
-            if first.lower() == "cancel":
-                services.responder.submit(reminders.cancel, rest, command["user_id"], command["response_url"])
-            else:
-                services.responder.submit(
-                    reminders.create,
-                    parsed.argument,
-                    command["user_id"],
-                    command["channel_id"],
-                    command["response_url"],
-                )
-            return
-        if parsed.name == "review" and parsed.argument:
-            ack()
-            services.responder.submit(
-                services.reminders.review_by_hand,
-                parsed.argument,
-                command["user_id"],
-                command["channel_id"],
-                command["response_url"],
-            )
-            return
-        if parsed.name == "reminders":
-            ack()
-            services.responder.submit(
-                services.reminders.list_for,
-                command["channel_id"],
-                command["user_id"],
-                command["response_url"],
-            )
-            return
-        unknown = parsed.argument if parsed.name == "unknown" else None
-        ack(text=blocks.help_text(command_name), blocks=blocks.help_blocks(command_name, unknown))
+        services.submit(chosen.work(services), SlackRequest.from_command(command).with_text(text))

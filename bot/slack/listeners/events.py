@@ -1,60 +1,67 @@
-"""Direct messages and @mentions: answered once, in a thread, never for bots or the bot itself."""
+"""Direct messages and @mentions: answered once, in a thread, never for bots, Slackbot or the bot itself."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App
 
 from bot.slack.listeners.context import Services
 from bot.slack.parsing import plain_text
+from bot.slack.request import SlackRequest
 
-# Edits, deletions, joins and the like are not questions.
-_IGNORED_SUBTYPES = {
-    "bot_message",
-    "message_changed",
-    "message_deleted",
-    "channel_join",
-    "channel_leave",
-    "thread_broadcast",
-    "message_replied",
-}
+SLACKBOT_USER_ID = "USLACKBOT"
+# Only these are a person writing: a plain message, a thread reply also sent to the conversation, a
+# `/me` message and a file shared with a comment. Edits, deletions, joins and whatever subtypes
+# Slack adds next are not questions.
+_PERSON_SUBTYPES = {None, "thread_broadcast", "me_message", "file_share"}
 
 
 def _is_from_a_person(event: dict[str, Any], bot_user_id: str | None) -> bool:
-    if event.get("bot_id") or event.get("bot_profile") or event.get("subtype") in _IGNORED_SUBTYPES:
+    """Slackbot ("You have been removed from #…") has a user id but no bot_id, so it is named here."""
+    if event.get("bot_id") or event.get("bot_profile") or event.get("subtype") not in _PERSON_SUBTYPES:
         return False
-    return bool(event.get("user")) and event.get("user") != bot_user_id
+    return bool(event.get("user")) and event.get("user") not in (bot_user_id, SLACKBOT_USER_ID)
 
 
-def _answer_once(
-    services: Services, event: dict[str, Any], bot_user_id: str | None, team_id: str | None
-) -> None:
-    """One reply per message, even when it arrives both as `message` and as `app_mention`."""
-    if not _is_from_a_person(event, bot_user_id):
-        return
-    question = plain_text(event.get("text", ""), bot_user_id)
-    if not services.state.claim(f"message:{event['channel']}:{event['ts']}"):
-        return
-    services.responder.submit(
-        services.responder.answer_message,
-        event["channel"],
-        event["ts"],
-        event.get("thread_ts"),
-        question,
-        event["user"],
-    )
+def _first_from_a_person(services: Services) -> Callable[..., bool]:
+    """A Bolt matcher: runs before the acknowledgement, so an ignored or repeated message is settled
+    within the request and never reaches a worker. One reply per message, even when it arrives both
+    as `message` and as `app_mention`."""
+
+    def matches(event: dict[str, Any], context: dict[str, Any]) -> bool:
+        return _is_from_a_person(event, context.get("bot_user_id")) and services.state.claim(
+            f"message:{event['channel']}:{event['ts']}"
+        )
+
+    return matches
+
+
+def _question(event: dict[str, Any], bot_user_id: str | None) -> str:
+    text = plain_text(event.get("text", ""), bot_user_id)
+    # Slack sends `/me waves` as "waves"; the marker tells the answer pipeline it is a gesture.
+    return f"/me {text}" if event.get("subtype") == "me_message" else text
+
+
+def _answer(services: Services, event: dict[str, Any], context: dict[str, Any], body: dict[str, Any]) -> None:
+    """Answered in the message's thread: `thread_ts` for a reply (also a broadcast one), else its own ts."""
+    question = _question(event, context.get("bot_user_id"))
+    request = SlackRequest.from_event(event, body).with_text(question)
+    services.submit(services.responder.answer_message, request)
 
 
 def register(app: App, services: Services) -> None:
-    @app.event("app_mention")
-    def handle_mention(event: dict[str, Any], context: dict[str, Any]) -> None:
-        _answer_once(services, event, context.get("bot_user_id"), context.get("team_id"))
+    first_from_a_person = _first_from_a_person(services)
 
-    @app.event({"type": "message", "channel_type": "im"})
-    def handle_direct_message(event: dict[str, Any], context: dict[str, Any]) -> None:
-        _answer_once(services, event, context.get("bot_user_id"), context.get("team_id"))
+    @app.event("app_mention", matchers=[first_from_a_person])
+    def handle_mention(event: dict[str, Any], context: dict[str, Any], body: dict[str, Any]) -> None:
+        _answer(services, event, context, body)
+
+    @app.event({"type": "message", "channel_type": "im"}, matchers=[first_from_a_person])
+    def handle_direct_message(event: dict[str, Any], context: dict[str, Any], body: dict[str, Any]) -> None:
+        _answer(services, event, context, body)
 
     @app.event("app_home_opened")
     def handle_home_opened(event: dict[str, Any]) -> None:
@@ -63,4 +70,4 @@ def register(app: App, services: Services) -> None:
 
     @app.event(re.compile(".*"))
     def acknowledge_anything_else() -> None:
-        """Other events (channel messages without a mention, …) are acknowledged and left alone."""
+        """Everything else (channel messages without a mention, ignored messages …) is acknowledged."""

@@ -1,0 +1,43 @@
+"""Asking the playbook as a use case: answer, keep the answer for sharing, record votes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.domain.answering import Answerer
+from bot.domain.errors import NotFound
+from bot.domain.models import Answer
+from bot.services.ports import AnswerStore
+
+VOTES = ("up", "down")
+ANSWER_GONE = "这个回答已经找不到了,请重新提问 / This answer could not be found; please ask again."
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    answer_id: str
+    answer: Answer
+
+
+class AnswerService:
+    """Answers are stored with an id so a Share or a vote can refer to them later."""
+
+    def __init__(self, answerer: Answerer, store: AnswerStore) -> None:
+        self.answerer = answerer
+        self._store = store
+
+    def keep(self, answer: Answer, asked_by: str) -> str:
+        return self._store.save_answer(answer.question, answer.to_record(), asked_by)
+
+    def stored(self, answer_id: str) -> StoredAnswer:
+        record = self._store.answer(answer_id) if answer_id else None
+        if record is None:
+            raise NotFound(ANSWER_GONE)
+        return StoredAnswer(answer_id, Answer.from_record(record))
+
+    def vote(self, answer_id: str, user: str, vote: str) -> None:
+        """A vote on an answer that exists; the user's latest vote replaces an earlier one."""
+        if vote not in VOTES:
+            raise NotFound(ANSWER_GONE)
+        self.stored(answer_id)
+        self._store.record_vote(answer_id, user, vote)

@@ -1,0 +1,109 @@
+"""Campaign checklists as use cases: draft and save, move dates, tick, set owners, export."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.domain.checklists import Checklist, tick_changes
+from bot.domain.clock import Clock
+from bot.domain.drafting import ChecklistDrafter, parse_request
+from bot.domain.errors import NotFound
+from bot.services.ports import CampaignSummary, ChecklistStore
+
+NO_SUCH_CAMPAIGN = (
+    "这个频道里找不到这个活动,先用 /ops checklists 看看名字 / No such campaign in this channel."
+)
+NO_SUCH_CHECKLIST = "找不到这个清单 / checklist not found."
+
+
+class CampaignReminders(Protocol):
+    """The reminders a checklist brings with it (evaluation and review after the end)."""
+
+    def schedule_campaign_reviews(self, checklist: Checklist, channel: str, creator: str) -> None: ...
+
+    def reschedule_campaign_reviews(self, checklist: Checklist, channel: str, creator: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class MovedCampaign:
+    name: str
+    checklist: Checklist
+
+
+class ChecklistService:
+    """Every rule about a stored checklist; the Slack side only renders what comes back."""
+
+    def __init__(
+        self,
+        drafter: ChecklistDrafter,
+        store: ChecklistStore,
+        clock: Clock,
+        reminders: CampaignReminders | None = None,
+    ) -> None:
+        self._drafter = drafter
+        self._store = store
+        self._clock = clock
+        self.reminders = reminders
+
+    def draft(self, text: str, channel: str, user: str) -> Checklist:
+        """`双十二拉新活动 launch 2026-12-12 end 12月14日` → a saved checklist (raises on bad input)."""
+        request = parse_request(text, self._clock.today())
+        checklist = self._drafter.draft(request.description, request.launch, request.end)
+        self._store.save(checklist, channel=channel, created_by=user)
+        return checklist
+
+    def posted(self, checklist: Checklist, channel: str, ts: str, user: str) -> None:
+        """The checklist is in the channel: remember its message and schedule its reviews."""
+        self._store.attach_message(checklist.campaign.campaign_id, channel, ts)
+        if self.reminders is not None:
+            self.reminders.schedule_campaign_reviews(checklist, channel, user)
+
+    def move_dates(self, text: str, channel: str, user: str) -> MovedCampaign:
+        """`<campaign> launch … end …`: due dates placed again from each item's own anchor."""
+        campaign = self._store.find_in_channel(channel, text)
+        if campaign is None:
+            raise NotFound(NO_SUCH_CAMPAIGN)
+        request = parse_request(text, self._clock.today())
+        launch, end = request.launch or campaign.launch, request.end or campaign.end
+        checklist = self._store.load(campaign.campaign_id)
+        if checklist is None:
+            raise NotFound(NO_SUCH_CAMPAIGN)
+        dues = self._drafter.place(checklist, launch, end).dues()
+        legacy = [item.item_id for item in checklist.items() if item.anchor is None]
+        if legacy:
+            # Items saved before anchors were stored: placed again from the template, as they were made.
+            from_template = self._drafter.due_dates(checklist.campaign.name, launch, end)
+            dues.update({item_id: from_template.get(item_id) for item_id in legacy})
+        self._store.set_dates(campaign.campaign_id, launch, end, dues)
+        moved = self._store.load(campaign.campaign_id)
+        assert moved is not None
+        if self.reminders is not None:
+            self.reminders.reschedule_campaign_reviews(moved, channel, user)
+        return MovedCampaign(campaign.name, moved)
+
+    def tick(
+        self, campaign_id: str, selected: list[str], shown: list[str], group: list[str], user: str
+    ) -> None:
+        """Apply only what this person changed relative to what their message showed."""
+        changes = tick_changes(selected, shown, group)
+        self._store.set_done(campaign_id, changes.ticked, True, user)
+        self._store.set_done(campaign_id, changes.unticked, False, user)
+
+    def set_owner(self, campaign_id: str, stage_key: str, owner: str | None) -> None:
+        self._store.set_stage_owner(campaign_id, stage_key, owner)
+
+    def summaries(self, channel: str) -> list[CampaignSummary]:
+        return self._store.for_channel(channel)
+
+    def load(self, campaign_id: str) -> Checklist:
+        checklist = self._store.load(campaign_id)
+        if checklist is None:
+            raise NotFound(NO_SUCH_CHECKLIST)
+        return checklist
+
+    def export_markdown(self, campaign_id: str) -> str:
+        return self.load(campaign_id).to_markdown()
+
+    def message_of(self, campaign_id: str) -> tuple[str, str] | None:
+        return self._store.message_of(campaign_id)

@@ -1,0 +1,91 @@
+"""The small interfaces the services need from storage, the scheduler and the chat platform.
+
+SQLAlchemy, APScheduler and Slack implement them in `bot/adapters` and `bot/slack`; unit tests
+use the in-memory fakes in `tests/fakes.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from bot.domain.checklists import Checklist
+from bot.domain.reminders import Reminder
+
+
+@dataclass(frozen=True)
+class CampaignSummary:
+    """One line of a channel's checklist list."""
+
+    campaign_id: str
+    name: str
+    launch: date | None
+    end: date | None
+    done: int
+    total: int
+
+
+class ChecklistStore(Protocol):
+    def save(self, checklist: Checklist, channel: str = "", created_by: str = "") -> None: ...
+
+    def load(self, campaign_id: str) -> Checklist | None: ...
+
+    def attach_message(self, campaign_id: str, channel: str, ts: str) -> None: ...
+
+    def message_of(self, campaign_id: str) -> tuple[str, str] | None: ...
+
+    def set_done(self, campaign_id: str, item_ids: Iterable[str], done: bool, user: str) -> None: ...
+
+    def set_dates(
+        self, campaign_id: str, launch: date | None, end: date | None, dues: dict[str, date | None]
+    ) -> None: ...
+
+    def set_stage_owner(self, campaign_id: str, stage_key: str, owner: str | None) -> None: ...
+
+    def find_in_channel(self, channel: str, text: str) -> CampaignSummary | None: ...
+
+    def for_channel(self, channel: str) -> list[CampaignSummary]: ...
+
+    def save_review(self, campaign_id: str, author: str, answers: list[tuple[str, str]]) -> int: ...
+
+
+class ReminderStore(Protocol):
+    def add(self, reminder: Reminder) -> None: ...
+
+    def get(self, reminder_id: str) -> Reminder | None: ...
+
+    def active(self, channel: str | None = None) -> list[Reminder]: ...
+
+    def set_status(self, reminder_id: str, status: str) -> None: ...
+
+
+class AnswerStore(Protocol):
+    def save_answer(self, question: str, payload: dict[str, Any], asked_by: str = "") -> str: ...
+
+    def answer(self, answer_id: str) -> dict[str, Any] | None: ...
+
+    def record_vote(self, answer_id: str, user_id: str, vote: str) -> None: ...
+
+
+class Claims(Protocol):
+    """Exactly-once work across threads and processes: the first claimant of a key does it."""
+
+    def claim(self, key: str) -> bool: ...
+
+
+class ReminderTimer(Protocol):
+    """Wakes the process when a reminder is due (APScheduler with a persistent job store)."""
+
+    def schedule(self, reminder: Reminder) -> datetime | None: ...
+
+    def cancel(self, reminder_id: str) -> None: ...
+
+
+class People(Protocol):
+    """What the chat platform knows about a person."""
+
+    def timezone_of(self, user: str) -> str | None: ...
+
+    def is_admin(self, user: str) -> bool: ...

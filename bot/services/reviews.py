@@ -1,0 +1,80 @@
+"""Campaign reviews (复盘): the questions to ask, and saving the answers as searchable knowledge."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.domain.clock import Clock
+from bot.domain.errors import NotFound, OpsbotError
+from bot.domain.reviews import review_markdown
+from bot.services.ports import ChecklistStore
+
+MAX_QUESTIONS = 8
+ANYTHING_ELSE = "其他总结 / Anything else"
+_CAMPAIGN_ID = re.compile(r"^[0-9a-f]{6,32}$")
+NO_SUCH_CAMPAIGN = "找不到这个活动,复盘没有保存 / This campaign does not exist; the review was not saved."
+
+
+class EmptyReview(OpsbotError):
+    """Every answer of the review was left blank."""
+
+
+@dataclass(frozen=True)
+class ReviewForm:
+    campaign_id: str
+    campaign_name: str
+    questions: list[str]
+
+
+class ReviewService:
+    """Reviews go to the database and, as Markdown, into the directory the knowledge base indexes."""
+
+    def __init__(
+        self,
+        checklists: ChecklistStore,
+        review_questions: Callable[[], list[str]],
+        reviews_dir: Path,
+        clock: Clock,
+        on_review_saved: Callable[[], object] | None = None,
+    ) -> None:
+        self._checklists = checklists
+        self._review_questions = review_questions
+        self._reviews_dir = reviews_dir
+        self._clock = clock
+        self._on_review_saved = on_review_saved
+
+    def form_for(self, campaign_id: str) -> ReviewForm:
+        """The playbook's review questions for one existing campaign."""
+        name = self._campaign_name(campaign_id)
+        return ReviewForm(campaign_id, name, [*self._review_questions()[:MAX_QUESTIONS], ANYTHING_ELSE])
+
+    def check_campaign(self, campaign_id: str) -> None:
+        """Raises NotFound unless the campaign exists (checked before the modal is acknowledged)."""
+        self._campaign_name(campaign_id)
+
+    def save(self, campaign_id: str, author: str, answers: list[tuple[str, str]]) -> Path:
+        """Into the database, and as Markdown into the knowledge base, so later questions cite it."""
+        name = self._campaign_name(campaign_id)
+        answers = [(question, answer) for question, answer in answers if answer.strip()]
+        if not answers:
+            raise EmptyReview("复盘是空的 / The review is empty: answer at least one question.")
+        self._checklists.save_review(campaign_id, author, answers)
+        now = self._clock.now()
+        self._reviews_dir.mkdir(parents=True, exist_ok=True)
+        # The id is checked against the stored campaigns and a strict pattern, so it is a safe file name.
+        path = self._reviews_dir / f"{campaign_id}-{int(now.timestamp())}.md"
+        path.write_text(review_markdown(name, author, now.date(), answers), "utf-8")
+        if self._on_review_saved:
+            self._on_review_saved()
+        return path
+
+    def _campaign_name(self, campaign_id: str) -> str:
+        if not _CAMPAIGN_ID.match(campaign_id):
+            raise NotFound(NO_SUCH_CAMPAIGN)
+        checklist = self._checklists.load(campaign_id)
+        if checklist is None:
+            raise NotFound(NO_SUCH_CAMPAIGN)
+        return checklist.campaign.name
