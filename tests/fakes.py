@@ -1,0 +1,161 @@
+"""In-memory stand-ins for the service layer's store interfaces (bot/services/ports.py)."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import date, datetime
+from typing import Any
+
+from bot.domain.checklists import Checklist
+from bot.domain.reminders import Reminder
+from bot.services.ports import CampaignSummary
+
+
+class FakeChecklistStore:
+    def __init__(self) -> None:
+        self.checklists: dict[str, Checklist] = {}
+        self.channels: dict[str, str] = {}
+        self.messages: dict[str, tuple[str, str]] = {}
+        self.reviews: list[tuple[str, str, list[tuple[str, str]]]] = []
+
+    def save(self, checklist: Checklist, channel: str = "", created_by: str = "") -> None:
+        self.checklists[checklist.campaign.campaign_id] = copy.deepcopy(checklist)
+        self.channels[checklist.campaign.campaign_id] = channel
+
+    def load(self, campaign_id: str) -> Checklist | None:
+        found = self.checklists.get(campaign_id)
+        return copy.deepcopy(found) if found else None
+
+    def attach_message(self, campaign_id: str, channel: str, ts: str) -> None:
+        self.messages[campaign_id] = (channel, ts)
+
+    def message_of(self, campaign_id: str) -> tuple[str, str] | None:
+        return self.messages.get(campaign_id)
+
+    def set_done(self, campaign_id: str, item_ids: Iterable[str], done: bool, user: str) -> None:
+        wanted = set(item_ids)
+        for item in self.checklists[campaign_id].items():
+            if item.item_id in wanted:
+                item.done = done
+
+    def set_dates(
+        self, campaign_id: str, launch: date | None, end: date | None, dues: dict[str, date | None]
+    ) -> None:
+        checklist = self.checklists[campaign_id]
+        checklist.campaign = replace(checklist.campaign, launch=launch, end=end)
+        for item in checklist.items():
+            if item.item_id in dues:
+                item.due = dues[item.item_id]
+
+    def set_stage_owner(self, campaign_id: str, stage_key: str, owner: str | None) -> None:
+        for stage in self.checklists[campaign_id].stages:
+            if stage.key == stage_key:
+                for item in stage.items:
+                    item.owner = owner
+
+    def find_in_channel(self, channel: str, text: str) -> CampaignSummary | None:
+        matches = [s for s in self.for_channel(channel) if text.startswith((s.name, s.campaign_id))]
+        return max(matches, key=lambda s: len(s.name)) if matches else None
+
+    def for_channel(self, channel: str) -> list[CampaignSummary]:
+        summaries = []
+        for campaign_id, checklist in self.checklists.items():
+            if self.channels.get(campaign_id) == channel:
+                done, total = checklist.progress()
+                c = checklist.campaign
+                summaries.append(CampaignSummary(campaign_id, c.name, c.launch, c.end, done, total))
+        return summaries
+
+    def save_review(self, campaign_id: str, author: str, answers: list[tuple[str, str]]) -> int:
+        self.reviews.append((campaign_id, author, answers))
+        return len(self.reviews)
+
+
+class FakeReminderStore:
+    def __init__(self) -> None:
+        self.reminders: dict[str, Reminder] = {}
+
+    def add(self, reminder: Reminder) -> None:
+        self.reminders[reminder.reminder_id] = reminder
+
+    def get(self, reminder_id: str) -> Reminder | None:
+        return self.reminders.get(reminder_id)
+
+    def active(self, channel: str | None = None) -> list[Reminder]:
+        return [
+            r
+            for r in self.reminders.values()
+            if r.status == "active" and (channel is None or r.channel == channel)
+        ]
+
+    def set_status(self, reminder_id: str, status: str) -> None:
+        self.reminders[reminder_id] = replace(self.reminders[reminder_id], status=status)
+
+
+class FakeAnswerStore:
+    def __init__(self) -> None:
+        self.answers: dict[str, dict[str, Any]] = {}
+        self.votes: dict[tuple[str, str], str] = {}
+        self._ids = itertools.count(1)
+
+    def save_answer(self, question: str, payload: dict[str, Any], asked_by: str = "") -> str:
+        answer_id = f"a{next(self._ids)}"
+        self.answers[answer_id] = payload
+        return answer_id
+
+    def answer(self, answer_id: str) -> dict[str, Any] | None:
+        return self.answers.get(answer_id)
+
+    def record_vote(self, answer_id: str, user_id: str, vote: str) -> None:
+        self.votes[(answer_id, user_id)] = vote
+
+
+class FakeClaims:
+    def __init__(self) -> None:
+        self.keys: set[str] = set()
+
+    def claim(self, key: str) -> bool:
+        if key in self.keys:
+            return False
+        self.keys.add(key)
+        return True
+
+
+class FakeTimer:
+    def __init__(self) -> None:
+        self.scheduled: dict[str, Reminder] = {}
+
+    def schedule(self, reminder: Reminder) -> datetime | None:
+        self.scheduled[reminder.reminder_id] = reminder
+        return None
+
+    def cancel(self, reminder_id: str) -> None:
+        self.scheduled.pop(reminder_id, None)
+
+
+class FakePeople:
+    def __init__(self, admins: Iterable[str] = (), zones: dict[str, str] | None = None) -> None:
+        self.admins = set(admins)
+        self.zones = zones or {}
+
+    def timezone_of(self, user: str) -> str | None:
+        return self.zones.get(user)
+
+    def is_admin(self, user: str) -> bool:
+        return user in self.admins
+
+
+class WeekdayCalendar:
+    """Monday to Friday, with a set of extra days off: enough for the rules under test."""
+
+    def __init__(self, holidays: Iterable[date] = ()) -> None:
+        self.holidays = set(holidays)
+
+    def is_workday(self, day: date) -> bool:
+        return day.weekday() < 5 and day not in self.holidays
+
+    def is_official(self, year: int) -> bool:
+        return True
