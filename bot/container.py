@@ -93,7 +93,11 @@ def bootstrap(
         extra_dirs=(settings.reviews_dir,),
     )
     answerer = Answerer(
-        KnowledgeRetriever(knowledge), build_writer(settings), settings.max_question_chars, settings.top_k
+        KnowledgeRetriever(knowledge),
+        build_writer(settings),
+        settings.max_question_chars,
+        settings.top_k,
+        slash_command=settings.slash_command,
     )
     calendar = ChinaWorkCalendar.from_file(settings.holidays_file)
     drafter = ChecklistDrafter(

@@ -1,4 +1,7 @@
-"""The answer pipeline every front end calls: validate, retrieve, then write a cited answer."""
+"""The answer pipeline every front end calls: validate, retrieve, then write a cited answer.
+
+Greetings and chit-chat are told apart first and get a friendly reply instead of a playbook search.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,8 @@ from bot.domain.extractive import compose_extractive, compose_not_covered
 from bot.domain.language import detect_language
 from bot.domain.models import Answer, Language, Passage
 from bot.domain.questions import clean_question
+from bot.domain.small_talk import is_small_talk, small_talk_language, small_talk_reply
+from bot.domain.spaces import normalize_spaces
 
 log = logging.getLogger(__name__)
 
@@ -62,12 +67,18 @@ class Answerer:
     """Answers a question from the knowledge base, with an LLM when one is configured and working."""
 
     def __init__(
-        self, retriever: PassageRetriever, writer: AnswerWriter | None, max_question_chars: int, top_k: int
+        self,
+        retriever: PassageRetriever,
+        writer: AnswerWriter | None,
+        max_question_chars: int,
+        top_k: int,
+        slash_command: str = "/ops",
     ) -> None:
         self._retriever = retriever
         self._writer = writer
         self._max_chars = max_question_chars
         self._top_k = top_k
+        self._slash_command = slash_command
 
     @property
     def writes_with_llm(self) -> bool:
@@ -78,6 +89,8 @@ class Answerer:
 
         `context` holds earlier questions of the same conversation, oldest first.
         """
+        if is_small_talk(raw_question):
+            return self.small_talk(raw_question)
         question = clean_question(raw_question, self._max_chars)
         language = detect_language(question)
         retrieval = self._retriever.retrieve(question, self._top_k)
@@ -138,5 +151,13 @@ class Answerer:
             note=note,
         )
 
+    def small_talk(self, raw_question: str) -> Answer:
+        """A greeting answered with what opsbot can do: no sources, nothing to vote on."""
+        language = small_talk_language(raw_question)
+        reply = small_talk_reply(language, self._slash_command)
+        question = " ".join(normalize_spaces(raw_question).split())
+        return Answer(question, reply, [], language, kind="small_talk")
+
     def not_covered(self, question: str, language: Language) -> Answer:
-        return Answer(question, compose_not_covered(language, self._retriever.topics()), [], language)
+        text = compose_not_covered(language, self._retriever.topics())
+        return Answer(question, text, [], language, kind="not_covered")

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Language = Literal["zh", "en"]
+# A cited answer, the honest "the playbook does not cover this", or a friendly reply to chit-chat.
+AnswerKind = Literal["answer", "not_covered", "small_talk"]
 
 
 @dataclass(frozen=True)
@@ -41,13 +43,21 @@ class Passage:
 
 @dataclass(frozen=True)
 class Answer:
-    """What every front end shows: the answer text and the numbered sources it cites."""
+    """What every front end shows: the answer text and the numbered sources it cites.
+
+    `kind` need not be given: an answer that cites nothing is "not_covered".
+    """
 
     question: str
     text: str
     sources: list[Passage] = field(default_factory=list)
     language: Language = "zh"
     note: str = ""
+    kind: AnswerKind = "answer"
+
+    def __post_init__(self) -> None:
+        if self.kind == "answer" and not self.sources:
+            object.__setattr__(self, "kind", "not_covered")
 
     @property
     def covered(self) -> bool:
@@ -55,7 +65,7 @@ class Answer:
 
     def to_record(self) -> dict[str, object]:
         """Everything needed to show this answer again later (sharing it, for instance)."""
-        return {**self.to_json(), "language": self.language, "note": self.note}
+        return {**self.to_json(), "language": self.language, "note": self.note, "kind": self.kind}
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Answer:
@@ -64,7 +74,8 @@ class Answer:
             for i, s in enumerate(record.get("sources", []))
         ]
         language: Language = "en" if record.get("language") == "en" else "zh"
-        return cls(record["question"], record["answer"], sources, language, record.get("note", ""))
+        kind: AnswerKind = "small_talk" if record.get("kind") == "small_talk" else "answer"
+        return cls(record["question"], record["answer"], sources, language, record.get("note", ""), kind)
 
     def to_json(self) -> dict[str, object]:
         return {

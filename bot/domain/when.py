@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.dates import InvalidDate, parse_date
 from bot.domain.errors import OpsbotError
+from bot.domain.spaces import normalize_spaces
 
 EXAMPLES = (
     "例如 / e.g.: in 10 minutes · 10分钟后 · tomorrow 9am · 明天上午9点 · 下周一 10:00 · "
@@ -49,10 +50,10 @@ _WEEKDAY_CN = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日"
 _CN_NUM = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10,
            "十一": 11, "十二": 12}  # fmt: skip
 
-# Time of day, English and Chinese.
-_TIME_EN = re.compile(r"^(?:at\s+)?(\d{1,2})(?::(\d{2}))?\s*(am|pm)?\b", re.IGNORECASE)
+# Time of day, English and Chinese (a Chinese input method types the full-width colon "：").
+_TIME_EN = re.compile(r"^(?:at\s+)?(\d{1,2})(?:[:：](\d{2}))?\s*(am|pm)?\b", re.IGNORECASE)
 _TIME_CN = re.compile(
-    r"^(凌晨|早上|上午|中午|下午|傍晚|晚上)?\s*(\d{1,2}|[一二两三四五六七八九十]|十[一二])\s*[点:](?:(\d{1,2})分?|(半))?"
+    r"^(凌晨|早上|上午|中午|下午|傍晚|晚上)?\s*(\d{1,2}|[一二两三四五六七八九十]|十[一二])\s*[点:：](?:(\d{1,2})分?|(半))?"
 )
 _SKIP = re.compile(r"\s*(,|,)?\s*(skip(ping)? holidays|跳过节假日|节假日跳过)\s*", re.IGNORECASE)
 
@@ -98,7 +99,7 @@ def _time_of_day(text: str) -> tuple[time, str] | None:
             hour += 12
         if hour > 23 or minute > 59:
             raise InvalidWhen(f"{match.group(0)} 不是有效的时间 / is not a valid time.")
-        if period is None and 1 <= hour <= 7 and ":" not in match.group(0):
+        if period is None and 1 <= hour <= 7 and not re.search("[:：]", match.group(0)):
             raise InvalidWhen(
                 f"{hour}点是上午还是下午?请写「上午{hour}点」或「下午{hour}点」。/ Is that am or pm?"
             )
@@ -123,8 +124,11 @@ def _strip_skip(text: str) -> tuple[str, bool]:
 
 
 def parse_reminder(text: str, now: datetime) -> ParsedReminder:
-    """Split `<when> <text>` into a schedule (in `now`'s time zone) and the reminder's text."""
-    rest, skip = _strip_skip(text.strip())
+    """Split `<when> <text>` into a schedule (in `now`'s time zone) and the reminder's text.
+
+    Full-width and other Unicode spaces count as spaces, so the helpers below only meet ASCII ones.
+    """
+    rest, skip = _strip_skip(normalize_spaces(text).strip())
     tz = now.tzinfo or ZoneInfo("Asia/Shanghai")
     schedule, rest = _recurring(rest) or _relative(rest, now) or _absolute(rest, now)
     message = re.sub(r"^[\s,,::]+|[\s,,::]+$", "", rest)

@@ -11,16 +11,24 @@ Block = dict[str, Any]
 
 SECTION_LIMIT = 2900
 CONTEXT_LIMIT = 1900
-_BROADCAST_WORD = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
+# Whatever follows: "@here注意" notifies too, since CJK text runs on without a space.
+_BROADCAST_WORD = re.compile(r"[@＠](?=channel|here|everyone)", re.IGNORECASE)
+# Control characters and lone surrogates (binary pasted as text) that Slack would refuse or garble.
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_CUT_ENTITY = re.compile(r"&[a-z]{0,3}$")
 
 SUGGESTED_QUESTIONS = ["活动上线前怎么预热?", "活动结束后怎么复盘?", "How do we keep new users coming back?"]
 
 
 def safe(text: str, limit: int = SECTION_LIMIT) -> str:
     """Text from users, documents or an LLM, made inert: no <!channel>, <@user> or @here can fire."""
+    text = _UNPRINTABLE.sub("", text)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = _BROADCAST_WORD.sub(lambda match: "@\u200b" + match.group(1), text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    text = _BROADCAST_WORD.sub(lambda match: match.group(0) + "\u200b", text)
+    if len(text) <= limit:
+        return text
+    # Never end on half an escape ("&am…"), which Slack would show as written.
+    return _CUT_ENTITY.sub("", text[: max(limit - 1, 0)]) + "…"
 
 
 def _mrkdwn(text: str, limit: int = SECTION_LIMIT) -> dict[str, Any]:
@@ -56,8 +64,11 @@ def answer_blocks(
 ) -> list[Block]:
     """The answer, its numbered sources (or what the playbook covers), and the buttons.
 
-    `text=False` leaves the answer itself out, for a message whose text was streamed.
+    `text=False` leaves the answer itself out, for a message whose text was streamed. A reply to
+    small talk is its text alone: there is nothing to cite, share or vote on.
     """
+    if answer.kind == "small_talk":
+        return [{"type": "section", "text": _mrkdwn(safe(answer.text))}]
     blocks: list[Block] = []
     if answer.note:
         blocks.append({"type": "context", "elements": [_mrkdwn(safe(answer.note, CONTEXT_LIMIT))]})

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from dataclasses import dataclass
+
+from bot.domain.spaces import normalize_spaces
 
 SUBCOMMANDS = {
     "ask": "ask",
@@ -24,10 +27,11 @@ SUBCOMMANDS = {
 }
 
 _USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
-_CHANNEL = re.compile(r"<#[CG][A-Z0-9]+\|([^>]*)>")
+_CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^>]*))?>")
 _LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
 _SPECIAL = re.compile(r"<!(channel|here|everyone)(?:\|[^>]*)?>")
-_GROUP = re.compile(r"<!subteam\^[A-Z0-9]+(?:\|([^>]*))?>")
+_GROUP = re.compile(r"<!subteam\^[A-Z0-9]+(?:\|@?([^>]*))?>")
+_DATE = re.compile(r"<!date\^[^|>]*\|([^>]*)>")
 _OTHER = re.compile(r"<![^>]*>")
 
 
@@ -40,16 +44,21 @@ class Command:
 
 
 def parse_command(text: str) -> Command:
-    """`ask …`, `help`; a bare question is asked; a single unknown word gets help."""
-    stripped = text.strip()
+    """`ask …`, `help`; a bare question is asked; a single unknown word gets help.
+
+    Any Unicode space separates words (Chinese input methods type U+3000), and a subcommand typed
+    in full-width letters (`ｒｅｍｉｎｄ`) still counts.
+    """
+    stripped = normalize_spaces(text).strip()
     if not stripped:
         return Command("help")
-    first, _, rest = stripped.partition(" ")
-    name = SUBCOMMANDS.get(first.lower())
+    first, *more = stripped.split(maxsplit=1)
+    rest = more[0] if more else ""
+    name = SUBCOMMANDS.get(unicodedata.normalize("NFKC", first).lower())
     if name:
-        return Command(name, rest.strip())
-    if " " not in stripped and re.fullmatch(r"[A-Za-z][\w-]*", stripped):
-        return Command("unknown", stripped)
+        return Command(name, rest)
+    if not rest and re.fullmatch(r"[A-Za-z][\w-]*", first):
+        return Command("unknown", first)
     return Command("ask", stripped)
 
 
@@ -59,9 +68,10 @@ def plain_text(slack_text: str, bot_user_id: str | None = None) -> str:
     if bot_user_id:
         text = re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>", " ", text)
     text = _USER_MENTION.sub(lambda m: "@someone", text)
-    text = _CHANNEL.sub(lambda m: f"#{m.group(1)}", text)
+    text = _CHANNEL.sub(lambda m: f"#{m.group(2) or m.group(1)}", text)
     text = _LINK.sub(lambda m: m.group(2) or m.group(1), text)
     text = _SPECIAL.sub(lambda m: f"@{m.group(1)}", text)
     text = _GROUP.sub(lambda m: f"@{m.group(1) or 'group'}", text)
+    text = _DATE.sub(lambda m: m.group(1), text)
     text = _OTHER.sub(" ", text)
     return html.unescape(text).strip()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +38,13 @@ def posts(bot: RunningBot) -> list[dict[str, Any]]:
     return [call.params for call in bot.slack.called("chat.postMessage")]
 
 
-def settle() -> None:
-    """Give work that should NOT happen a moment to show itself."""
-    time.sleep(1.0)
+def settle(bot: RunningBot) -> None:
+    """Wait until the answer workers are idle, so work that should NOT happen would have shown itself.
+
+    Which messages are answered is decided before the acknowledgement (a Bolt matcher), so once the
+    request has returned, whatever was accepted has been handed to the workers.
+    """
+    assert bot.runtime.responder.drain(timeout=30)
 
 
 def test_a_direct_message_is_answered_in_its_thread_with_a_working_reaction(bot: RunningBot) -> None:
@@ -75,7 +78,7 @@ def test_retries_and_double_deliveries_are_answered_once(bot: RunningBot) -> Non
     bot.event(both, "Ev400")
     bot.event({**both, "type": "message", "channel_type": "channel"}, "Ev401")
     assert bot.slack.wait_for(lambda: len(posts(bot)) == 2)
-    settle()
+    settle(bot)
     assert sorted(post["thread_ts"] for post in posts(bot)) == ["1800000300.000100", "1800000400.000100"]
 
 
@@ -84,7 +87,7 @@ def test_the_bot_never_answers_itself_or_other_bots(bot: RunningBot) -> None:
     bot.event(dm("活动怎么预热", ts="1800000501.000100", bot_id="B0OTHER", user="U0OTHERBOT"), "Ev501")
     bot.event(dm("活动怎么预热", ts="1800000502.000100", subtype="bot_message", bot_id=BOT_ID), "Ev502")
     bot.event(dm("活动怎么预热", ts="1800000503.000100", subtype="message_changed"), "Ev503")
-    settle()
+    settle(bot)
     assert posts(bot) == []
 
 
@@ -110,7 +113,7 @@ def test_unknown_events_and_malformed_bodies_get_2xx_or_4xx_and_the_server_goes_
     assert 400 <= bot.post(b"\xff\xfe\x00", "application/json", signed_headers(b"\xff\xfe\x00")).status < 500
     assert bot.get("/healthz").status == 200
     assert bot.get("/nowhere").status == 404
-    settle()
+    settle(bot)
     assert posts(bot) == []
 
 
@@ -129,7 +132,7 @@ def test_rate_limited_posts_are_retried_after_retry_after(bot: RunningBot) -> No
     limited = bot.slack.called("chat.postMessage#429")[0]
     delivered = bot.slack.called("chat.postMessage")[0]
     assert delivered.at - limited.at >= 0.9
-    settle()
+    settle(bot)
     assert len(posts(bot)) == 1
 
 
@@ -181,5 +184,56 @@ def test_the_messages_tab_greets_once_with_suggested_questions(bot: RunningBot) 
     assert "ask_suggested_0" in str(posts(bot)[0]["blocks"])
     bot.action("ask_suggested_0", "活动上线前怎么预热?", user="U0ALICE")
     assert bot.slack.wait_for(lambda: len(posts(bot)) == 2)
-    settle()
+    settle(bot)
     assert len(posts(bot)) == 2 and "宣传推广" in str(posts(bot)[1]["blocks"])
+
+
+def test_slackbot_is_never_answered(bot: RunningBot) -> None:
+    removed = dm(
+        "You have been removed from #campaign by <@U0ADMIN>", user="USLACKBOT", ts="1800001200.000100"
+    )
+    assert bot.event(removed, "Ev1200").status == 200
+    settle(bot)
+    assert posts(bot) == [] and bot.slack.called("reactions.add") == []
+
+
+def test_a_reply_also_sent_to_the_dm_is_answered_once_in_its_thread(bot: RunningBot) -> None:
+    root = "1800001300.000100"
+    broadcast = dm(
+        "活动预热怎么做?",
+        ts="1800001301.000100",
+        subtype="thread_broadcast",
+        thread_ts=root,
+        root={"type": "message", "user": "U0ALICE", "text": "问个问题", "ts": root, "thread_ts": root},
+    )
+    bot.event(broadcast, "Ev1300")
+    bot.event({**mention("活动预热怎么做?", ts="1800001301.000100"), "channel": "D0ALICE"}, "Ev1301")
+    replied = dm("", ts=root, subtype="message_replied", message={"ts": root, "thread_ts": root})
+    bot.event({k: v for k, v in replied.items() if k != "user"}, "Ev1302")
+    assert bot.slack.wait_for(lambda: len(posts(bot)) == 1)
+    settle(bot)
+    (reply,) = posts(bot)
+    assert (reply["channel"], reply["thread_ts"]) == ("D0ALICE", root)
+    assert "宣传推广" in str(reply["blocks"])
+
+
+def test_greetings_get_a_friendly_reply_saying_what_opsbot_does(bot: RunningBot) -> None:
+    bot.event(dm("Hi there!", ts="1800001400.000100"), "Ev1400")
+    bot.event(mention("你好", ts="1800001401.000100"), "Ev1401")
+    bot.event(dm("waves", ts="1800001402.000100", subtype="me_message"), "Ev1402")
+    assert bot.slack.wait_for(lambda: len(posts(bot)) == 3)
+    replies = {post["thread_ts"]: post for post in posts(bot)}
+    english, chinese, emote = (replies[f"180000140{i}.000100"] for i in range(3))
+    assert "Here is what I can do" in english["text"] and "`/ops remind me" in english["text"]
+    assert "我是 opsbot" in chinese["text"] and "`/ops checklist" in chinese["text"]
+    assert "Here is what I can do" in emote["text"]
+    for reply in (english, chinese, emote):
+        assert "does not cover" not in reply["text"] and "手册里没有" not in reply["text"]
+        assert [block["type"] for block in reply["blocks"]] == ["section"]  # nothing to vote on
+
+
+def test_a_remind_command_typed_with_full_width_spaces_is_a_reminder(bot: RunningBot) -> None:
+    bot.command("remind\u3000me\u3000tomorrow 9am 交活动方案", response="full-width")
+    assert bot.slack.wait_for(lambda: bool(bot.slack.responses("full-width")))
+    confirmation = bot.slack.responses("full-width")[0]["text"]
+    assert confirmation.startswith("⏰") and "交活动方案 ✔" in confirmation

@@ -98,7 +98,7 @@ def test_serve_answers_a_signed_command_over_http(served: tuple[str, FakeSlack],
     url, slack = served
     bot = RunningBot(url, slack, None, settings.model_copy(), None)  # type: ignore[arg-type]
     reply = bot.command("ask 活动上线前怎么预热?")
-    assert reply.status == 200 and reply.seconds < 3
+    assert reply.status == 200
     assert slack.wait_for(lambda: len(slack.responses()) >= 1, timeout=30)
     assert "宣传推广" in str(slack.responses()[0]["blocks"])
     assert slack.called("auth.test")

@@ -18,7 +18,7 @@ def test_health_check_is_ok_once_the_knowledge_base_is_loaded(bot: RunningBot) -
 
 def test_ask_is_acknowledged_at_once_then_answered_privately_with_sources(bot: RunningBot) -> None:
     reply = bot.command("ask 活动上线前怎么预热?")
-    assert reply.status == 200 and reply.seconds < 3
+    assert reply.status == 200  # how fast: benchmarks/slack_load.py measures the ack latency
     working = reply.json()
     assert working["response_type"] == "ephemeral" and "正在查手册" in working["text"]
     assert bot.slack.wait_for(lambda: len(bot.slack.responses()) >= 1)
@@ -38,6 +38,15 @@ def test_a_question_not_covered_says_what_the_playbook_covers(bot: RunningBot) -
     answer = bot.slack.responses()[0]
     assert "手册里没有这部分内容" in answer["text"] and "活动运营" in answer["text"]
     assert "knowledge/playbook.md" not in str(answer["blocks"])
+
+
+def test_a_greeting_gets_a_friendly_private_reply_without_buttons(bot: RunningBot) -> None:
+    bot.command("Hi there!")
+    assert bot.slack.wait_for(lambda: len(bot.slack.responses()) >= 1)
+    reply = bot.slack.responses()[0]
+    assert reply["response_type"] == "ephemeral" and reply["replace_original"] is True
+    assert "Here is what I can do" in reply["text"] and "`/ops review" in reply["text"]
+    assert [block["type"] for block in reply["blocks"]] == ["section"]
 
 
 def test_help_and_unknown_subcommands_get_help_in_the_acknowledgement(bot: RunningBot) -> None:
@@ -73,7 +82,8 @@ def test_forged_missing_and_stale_signatures_are_refused_and_nothing_is_posted(b
     assert missing.status == 401
     wrong_secret = bot.post(body, "application/x-www-form-urlencoded", signed_headers(body, secret="a" * 32))
     assert wrong_secret.status == 401
-    time.sleep(0.5)
+    # Refused before Bolt dispatches anything, so no work can still be on its way.
+    assert bot.runtime.responder.drain(timeout=30)
     assert bot.slack.responses() == [] and bot.slack.called("chat.postMessage") == []
 
 

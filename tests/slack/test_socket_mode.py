@@ -157,16 +157,17 @@ class SocketBot:
     runtime: SlackRuntime
     settings: Settings
 
-    def acked_within(self, envelope: dict[str, Any], seconds: float) -> dict[str, Any]:
-        """Send an envelope; the bot must acknowledge it (same envelope_id) within `seconds`."""
+    def acked(self, envelope: dict[str, Any]) -> dict[str, Any]:
+        """Send an envelope; the bot must acknowledge it (same envelope_id).
+
+        How fast is measured in benchmarks/slack_load.py, not asserted here.
+        """
         envelope_id = str(envelope["envelope_id"])
-        sent_at = self.socket.send(envelope)
+        self.socket.send(envelope)
         assert self.socket.wait_for(lambda: bool(self.socket.acks(envelope_id))), (
             f"no acknowledgement for {envelope_id}; the bot sent {[r.message for r in self.socket.received]}"
         )
-        ack = self.socket.acks(envelope_id)[0]
-        assert ack.at - sent_at < seconds, f"acknowledged after {ack.at - sent_at:.2f}s"
-        return ack.message
+        return self.socket.acks(envelope_id)[0].message
 
 
 @pytest.fixture
@@ -230,7 +231,7 @@ def test_the_bot_opens_the_link_with_the_app_token_and_connects_once(socket_bot:
 def test_a_slash_command_envelope_is_acked_then_answered_at_the_response_url(socket_bot: SocketBot) -> None:
     slack = socket_bot.slack
     ask = envelope_id()
-    ack = socket_bot.acked_within(
+    ack = socket_bot.acked(
         {
             "envelope_id": ask,
             "type": "slash_commands",
@@ -248,8 +249,7 @@ def test_a_slash_command_envelope_is_acked_then_answered_at_the_response_url(soc
                 "trigger_id": "13345224609.738474920.8088930838d88f008e0",
                 "api_app_id": APP_ID,
             },
-        },
-        seconds=3,
+        }
     )
     # The ack carries the working note; the answer replaces it through the response URL.
     assert ack["envelope_id"] == ask
@@ -265,7 +265,7 @@ def test_a_slash_command_envelope_is_acked_then_answered_at_the_response_url(soc
 
 def test_a_help_command_is_answered_in_the_ack_payload(socket_bot: SocketBot) -> None:
     helped = envelope_id()
-    ack = socket_bot.acked_within(
+    ack = socket_bot.acked(
         {
             "envelope_id": helped,
             "type": "slash_commands",
@@ -280,8 +280,7 @@ def test_a_help_command_is_answered_in_the_ack_payload(socket_bot: SocketBot) ->
                 "trigger_id": "13345224609.738474920.8088930838d88f008e0",
                 "api_app_id": APP_ID,
             },
-        },
-        seconds=3,
+        }
     )
     assert "/ops ask 活动上线前怎么预热?" in str(ack["payload"]["blocks"])
     assert socket_bot.slack.responses("h1") == []
@@ -317,9 +316,7 @@ def test_a_direct_message_event_is_acked_and_answered_once_even_when_slack_retri
 ) -> None:
     slack = socket_bot.slack
     first = envelope_id()
-    assert socket_bot.acked_within(direct_message_envelope(first, retry_attempt=0), seconds=3) == {
-        "envelope_id": first
-    }
+    assert socket_bot.acked(direct_message_envelope(first, retry_attempt=0)) == {"envelope_id": first}
     assert slack.wait_for(lambda: len(slack.called("chat.postMessage")) >= 1, timeout=TIMEOUT)
     (reply,) = slack.called("chat.postMessage")
     assert reply.params["channel"] == "D0ALICE" and reply.params["thread_ts"] == "1800000001.000100"
@@ -328,10 +325,9 @@ def test_a_direct_message_event_is_acked_and_answered_once_even_when_slack_retri
     assert slack.wait_for(lambda: len(slack.called("reactions.remove")) >= 1, timeout=TIMEOUT)
 
     retried = envelope_id()
-    assert socket_bot.acked_within(direct_message_envelope(retried, retry_attempt=1), seconds=3) == {
-        "envelope_id": retried
-    }
-    assert not slack.wait_for(lambda: len(slack.called("chat.postMessage")) > 1, timeout=1.5)
+    assert socket_bot.acked(direct_message_envelope(retried, retry_attempt=1)) == {"envelope_id": retried}
+    # The retry is dropped before its acknowledgement, so once the workers are idle nothing more comes.
+    assert socket_bot.runtime.responder.drain(timeout=TIMEOUT)
     assert len(slack.called("chat.postMessage")) == 1
     assert len(slack.called("reactions.add")) == 1
     # Each envelope was acknowledged exactly once.

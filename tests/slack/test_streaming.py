@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 from pydantic import SecretStr
 
-from bot.container import bootstrap, bootstrap_slack
+from bot.domain.clock import FixedClock
 from bot.settings import Settings
-from bot.slack.config import slack_credentials
 from tests.integration.fake_openai import FakeOpenAI
-from tests.slack.conftest import RunningBot, free_port
+from tests.slack.conftest import RunningBot, running_bot
 from tests.slack.fake_slack import FakeSlack
 
 
@@ -25,7 +21,9 @@ def llm() -> Iterator[FakeOpenAI]:
 
 
 @pytest.fixture
-def llm_bot(slack_settings: Settings, fake_slack: FakeSlack, llm: FakeOpenAI) -> Iterator[RunningBot]:
+def llm_bot(
+    slack_settings: Settings, fake_slack: FakeSlack, llm: FakeOpenAI, clock: FixedClock
+) -> Iterator[RunningBot]:
     settings = slack_settings.model_copy(
         update={
             "llm": "openai:gpt-4.1-mini",
@@ -33,20 +31,8 @@ def llm_bot(slack_settings: Settings, fake_slack: FakeSlack, llm: FakeOpenAI) ->
             "llm_api_key": SecretStr("sk-test-1234567"),
         }
     )
-    container = bootstrap(settings)
-    runtime = bootstrap_slack(container, slack_credentials(settings))
-    runtime.load_knowledge_in_background(container.knowledge).join(timeout=120)
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(runtime.asgi, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    yield RunningBot(f"http://127.0.0.1:{port}", fake_slack, runtime, settings, container)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with running_bot(settings, fake_slack, clock) as running:
+        yield running
 
 
 def dm(text: str, ts: str) -> dict[str, object]:
@@ -110,3 +96,11 @@ def test_a_broken_stream_falls_back_to_quoted_passages(llm_bot: RunningBot, llm:
     assert slack.wait_for(lambda: bool(slack.called("chat.postMessage")), timeout=30)
     fallback = slack.called("chat.postMessage")[0].params
     assert "LLM 暂不可用" in str(fallback["blocks"]) and "宣传推广" in str(fallback["blocks"])
+
+
+def test_a_greeting_is_answered_without_the_llm(llm_bot: RunningBot, llm: FakeOpenAI) -> None:
+    llm_bot.event(dm("Hi there!", "1800002300.000100"), "EvStream4")
+    slack = llm_bot.slack
+    assert slack.wait_for(lambda: bool(slack.called("chat.postMessage")), timeout=30)
+    assert "Here is what I can do" in slack.called("chat.postMessage")[0].params["text"]
+    assert slack.called("chat.startStream") == [] and llm.behaviour.requests == []

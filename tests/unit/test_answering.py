@@ -6,7 +6,7 @@ import pytest
 
 from bot.domain.answering import Answerer, NotSupported, Retrieval
 from bot.domain.errors import InvalidQuestion
-from bot.domain.models import Chunk, Language, Passage
+from bot.domain.models import Answer, Chunk, Language, Passage
 
 REVIEW = Passage(
     Chunk(
@@ -148,3 +148,53 @@ def test_answers_survive_a_round_trip_through_storage() -> None:
     answer = _answerer(FakeRetriever([REVIEW])).answer("How do we review a campaign?")
     again = type(answer).from_record(answer.to_record())
     assert (again.text, again.language, again.to_json()) == (answer.text, "en", answer.to_json())
+
+
+class StreamingWriter(EchoWriter):
+    """An LLM writer: `prepare` hands a Draft to it for anything that is a real question."""
+
+    def stream(self, question: str, language: Language, passages: list[Passage]) -> list[str]:
+        return ["Warm ", "users ", "up [1]."]
+
+    def check(self, text: str, passage_count: int) -> str:
+        return text
+
+
+@pytest.mark.parametrize("greeting", ["Hi there!", "你好", "谢谢!", "/me waves", ":wave:", "?"])
+def test_greetings_get_a_friendly_reply_not_a_playbook_search(greeting: str) -> None:
+    retriever = FakeRetriever([WARMUP])
+    answer = _answerer(retriever).answer(greeting)
+    assert (answer.kind, answer.sources, answer.note) == ("small_talk", [], "")
+    assert retriever.asked == []
+    assert "/ops checklist" in answer.text and "/ops remind" in answer.text and "/ops review" in answer.text
+    assert "手册里没有" not in answer.text and "does not cover" not in answer.text
+
+
+def test_the_friendly_reply_is_in_the_greetings_language_and_names_this_workspaces_command() -> None:
+    answerer = Answerer(FakeRetriever([WARMUP]), None, 2000, 3, slash_command="/opsbot")
+    english, chinese = answerer.answer("Hello!"), answerer.answer("在吗")
+    assert english.language == "en" and english.text.startswith("Hi! I'm opsbot")
+    assert chinese.language == "zh" and chinese.text.startswith("你好!我是 opsbot")
+    assert "`/opsbot remind me" in english.text and "`/ops " not in english.text
+
+
+def test_small_talk_is_told_apart_before_the_llm_path_too() -> None:
+    answerer = _answerer(FakeRetriever([WARMUP]), StreamingWriter())
+    prepared = answerer.prepare("good morning team")
+    assert isinstance(prepared, Answer) and prepared.kind == "small_talk"
+    assert not isinstance(answerer.prepare("hi, how do we warm users up?"), Answer)
+
+
+def test_a_question_that_starts_with_hello_is_still_answered() -> None:
+    answer = _answerer(FakeRetriever([WARMUP])).answer("Hi, how do we warm users up?")
+    assert answer.kind == "answer" and answer.sources == [WARMUP]
+
+
+def test_answer_kinds_are_derived_and_survive_storage() -> None:
+    answerer = _answerer(FakeRetriever([WARMUP], covered=False))
+    assert answerer.answer("怎么配置 Kubernetes?").kind == "not_covered"
+    assert _answerer(FakeRetriever([WARMUP])).answer("活动怎么预热").kind == "answer"
+    greeting = answerer.answer("thanks")
+    assert Answer.from_record(greeting.to_record()).kind == "small_talk"
+    assert set(greeting.to_json()) == {"question", "answer", "sources"}
+    assert Answer("q", "old record without a kind").kind == "not_covered"

@@ -72,3 +72,28 @@ def test_recurring_times(text: str, weekdays: set[int], clock: time, workdays: b
 def test_bad_times_get_a_clear_message_with_examples(text: str, message: str) -> None:
     with pytest.raises(InvalidWhen, match=message):
         parse_reminder(text, NOW)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "message"),
+    [
+        ("tomorrow\u30009am\u3000standup notes", at(2026, 11, 26, 9, 0), "standup notes"),
+        ("next\u3000Friday\u30004pm retro", at(2026, 12, 4, 16, 0), "retro"),
+        ("next\u00a0Friday\u00a04pm retro", at(2026, 12, 4, 16, 0), "retro"),
+        ("\u3000明天上午9点\u3000交活动方案\u3000", at(2026, 11, 26, 9, 0), "交活动方案"),
+        ("in\u300010\u3000minutes 看一下数据", at(2026, 11, 25, 10, 10), "看一下数据"),
+        ("下周一 10：00 复盘会", at(2026, 11, 30, 10, 0), "复盘会"),
+    ],
+)
+def test_full_width_spaces_and_colons_from_chinese_input_methods(
+    text: str, expected: datetime, message: str
+) -> None:
+    parsed = parse_reminder(text, NOW)
+    assert parsed.schedule == OneOff(expected)
+    assert parsed.text == message
+
+
+def test_skip_holidays_typed_with_full_width_spaces() -> None:
+    parsed = parse_reminder("every\u3000weekday\u30009:30 站会\u3000skip\u3000holidays", NOW)
+    assert isinstance(parsed.schedule, Recurring) and parsed.schedule.workdays_only
+    assert parsed.text == "站会"

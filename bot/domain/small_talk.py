@@ -1,0 +1,93 @@
+"""Greetings and chit-chat ("Hi there!", "你好", "谢谢", 👋): a friendly word on what opsbot can do.
+
+Searching the playbook for "hello" only finds an unrelated quote or a bare "not covered", so these
+get their own reply. The test is conservative: a message counts only when every word in it is
+chit-chat, so "hi, how do we retain users?" is still a question.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+from bot.domain.language import detect_language
+from bot.domain.models import Language
+from bot.domain.spaces import normalize_spaces
+
+PROMPTS_DIR = Path(__file__).resolve().parent.parent.parent / "prompts"
+# Longer than this is a message with something to say, whatever its words.
+MAX_SMALL_TALK_CHARS = 60
+
+# Slack writes 👋 as `:wave:` (with an optional `::skin-tone-2:`).
+_EMOJI_CODE = re.compile(r":[a-z0-9_+'-]+:(?::skin-tone-\d:)?", re.IGNORECASE)
+_UNREADABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd\udc80-\udcff]")
+_QUESTION_MARK = re.compile(r"[??]")
+
+_ENGLISH = [
+    # greetings and goodbyes
+    "hi", "hello", "hey", "heya", "hiya", "howdy", "yo", "greetings", "sup", "what's up", "whats up",
+    "good morning", "good afternoon", "good evening", "good night", "good day", "morning", "evening",
+    "bye", "goodbye", "see you", "see ya", "later",
+    # thanks and acknowledgements
+    "thanks", "thank you", "thank u", "thx", "ty", "many thanks", "cheers", "much appreciated",
+    "appreciate it", "ok", "okay", "cool", "great", "nice", "awesome", "got it", "lol", "haha",
+    # about the bot itself
+    "how are you", "how are you doing", "how's it going", "hows it going", "are you there", "you there",
+    "anyone there", "who are you", "what can you do", "what do you do", "help",
+    # said alongside the above
+    "there", "all", "everyone", "everybody", "folks", "team", "guys", "opsbot", "bot", "@someone",
+    "so much", "very much", "a lot", "again", "and", "oh",
+]  # fmt: skip
+_CHINESE = [
+    "你好", "您好", "你们好", "大家好", "哈喽", "哈啰", "嗨", "嘿", "在吗", "在么", "在嘛", "在不在", "在",
+    "早上好", "早安", "早", "上午好", "中午好", "下午好", "晚上好", "晚安", "再见", "拜拜",
+    "谢谢", "谢啦", "谢了", "多谢", "感谢", "非常感谢", "辛苦了", "辛苦", "好的", "好", "收到",
+    "知道了", "明白了", "明白", "懂了", "嗯", "哈哈", "哈", "呵呵",
+    "你是谁", "你能做什么", "你会什么", "你会做什么", "你可以做什么", "你能干什么", "帮助",
+    "机器人", "小助手", "你", "啊", "呀", "哦", "呢", "吗", "嘛", "啦", "哇", "喔", "哟",
+]  # fmt: skip
+
+
+def _alternation(phrases: list[str]) -> str:
+    # Longest first, so "thank you" is tried before "thank" would leave "you" over.
+    return "|".join(re.escape(phrase) for phrase in sorted(phrases, key=len, reverse=True))
+
+
+_CHIT_CHAT = re.compile(
+    rf"(?:\s*(?:(?:{_alternation(_ENGLISH)})(?![A-Za-z0-9'])|{_alternation(_CHINESE)}))+\s*", re.IGNORECASE
+)
+
+
+def _words(text: str) -> str:
+    """The words of a message: emoji and punctuation become spaces, curly apostrophes straight."""
+    text = _EMOJI_CODE.sub(" ", normalize_spaces(text)).replace("\u2019", "'")
+    return "".join(ch if ch.isalnum() or ch in "'@" else " " for ch in text).strip()
+
+
+def is_small_talk(text: str) -> bool:
+    """True for a greeting, thanks, `/me waves`, emoji alone or "?" alone; False for any real question."""
+    stripped = normalize_spaces(text).strip()
+    if not stripped or len(stripped) > MAX_SMALL_TALK_CHARS or _UNREADABLE.search(stripped):
+        return False
+    if stripped.lower().startswith("/me ") or stripped.lower() == "/me":
+        # An emote ("/me waves") is a gesture, unless it asks something.
+        return not _QUESTION_MARK.search(stripped)
+    words = _words(stripped)
+    return not any(ch.isalnum() for ch in words) or _CHIT_CHAT.fullmatch(words) is not None
+
+
+def small_talk_language(text: str) -> Language:
+    """The language to reply in; emoji or punctuation alone carry none, so the team's Chinese is used."""
+    words = _words(text)
+    return detect_language(words) if any(ch.isalnum() for ch in words) else "zh"
+
+
+@cache
+def _template(language: Language) -> str:
+    return (PROMPTS_DIR / f"small_talk_{language}.md").read_text(encoding="utf-8").strip()
+
+
+def small_talk_reply(language: Language, command: str = "/ops") -> str:
+    """What opsbot can do, one example each, for the slash command this workspace uses."""
+    return _template(language).replace("{command}", command)

@@ -1,0 +1,93 @@
+"""Telling greetings and chit-chat from questions, in Chinese and English, and the reply they get."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.domain.models import Language
+from bot.domain.small_talk import is_small_talk, small_talk_language, small_talk_reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hi there!",
+        "hello",
+        "Hey opsbot 👋",
+        "Good morning team :sunny:",
+        "thanks",
+        "Thank you so much!",
+        "ok, got it",
+        "how are you?",
+        "what can you do?",
+        "你好",
+        "您好!",
+        "在吗",
+        "在吗?",
+        "谢谢",
+        "好的,谢谢!",
+        "早上好",
+        "大家好~",
+        "你是谁?",
+        "hi 你好",
+        "/me waves",
+        ":wave:",
+        ":+1::skin-tone-2:",
+        "👋🙂",
+        "?",
+        "？",
+        "你好\u3000在吗",
+    ],
+)
+def test_greetings_and_chit_chat_are_small_talk(text: str) -> None:
+    assert is_small_talk(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "拉新渠道?",
+        "how to retain users",
+        "hi, how do we retain users?",
+        "Hello, what should we check after a campaign ends?",
+        "你好,拉新有哪些渠道?",
+        "谢谢,那活动预热要提前几天?",
+        "早上好,今天的数据呢",
+        "预热",
+        "help me plan a campaign",
+        "thanks, and what about retention?",
+        "/me wonders how to retain users?",
+        "hint",
+        "ok 2",
+        "",
+        "   ",
+        "hi\x00",
+        "hi " * 30,
+    ],
+)
+def test_questions_and_unreadable_text_are_not_small_talk(text: str) -> None:
+    assert not is_small_talk(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Hi there!", "en"),
+        ("你好", "zh"),
+        ("hi 你好", "zh"),
+        ("/me waves", "en"),
+        (":wave:", "zh"),
+        ("?", "zh"),
+    ],
+)
+def test_the_reply_language_follows_the_words_and_defaults_to_chinese(text: str, language: str) -> None:
+    assert small_talk_language(text) == language
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_reply_lists_what_opsbot_does_with_one_example_each(language: Language) -> None:
+    reply = small_talk_reply(language, "/ops")
+    lines = reply.splitlines()
+    for subcommand in ("checklist", "remind", "review"):
+        assert sum(f"`/ops {subcommand} " in line for line in lines) == 1
+    assert "{command}" not in reply and "`/ops help`" in reply
