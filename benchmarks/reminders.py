@@ -23,7 +23,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from benchmarks.speed import percentile
-from bot.adapters.database import create_tables, make_engine
+from bot.adapters.database import make_engine
+from bot.adapters.migrate import upgrade
 from bot.adapters.reminder_store import SqlReminderStore
 from bot.adapters.scheduler import ReminderScheduler
 from bot.adapters.state_store import SqlStateStore
@@ -37,7 +38,7 @@ ZONE = ZoneInfo("Asia/Shanghai")
 def run(count: int, same_minute: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as scratch:
         engine = make_engine(f"sqlite:///{Path(scratch) / 'state.sqlite3'}")
-        create_tables(engine)
+        upgrade(engine)
         store, state = SqlReminderStore(engine), SqlStateStore(engine)
         due_at: dict[str, datetime] = {}
         lateness: list[float] = []

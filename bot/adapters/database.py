@@ -1,12 +1,13 @@
-"""The state database through SQLAlchemy: SQLite in the data directory, or PostgreSQL by DATABASE_URL."""
+"""The state database through SQLAlchemy: SQLite in the data directory, or PostgreSQL by DATABASE_URL.
+
+Its tables are in `bot.adapters.schema`; `bot.adapters.migrate` brings a database up to them.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, MetaData, create_engine, event
-
-metadata = MetaData()
+from sqlalchemy import Engine, create_engine, event
 
 
 def make_engine(url: str) -> Engine:
@@ -24,11 +25,3 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
-
-
-def create_tables(engine: Engine) -> None:
-    import bot.adapters.checklist_store
-    import bot.adapters.reminder_store
-    import bot.adapters.state_store  # noqa: F401  (both register their tables on `metadata`)
-
-    metadata.create_all(engine)

@@ -5,25 +5,10 @@ from __future__ import annotations
 import json
 import time
 
-from sqlalchemy import Column, Engine, Float, String, Table, Text, insert, select, update
+from sqlalchemy import Engine, insert, select, update
 
-from bot.adapters.database import metadata
+from bot.adapters.schema import reminders
 from bot.domain.reminders import Reminder, schedule_from_json, schedule_to_json
-
-reminders = Table(
-    "reminders",
-    metadata,
-    Column("id", String(32), primary_key=True),
-    Column("channel", String(32), nullable=False),
-    Column("text", Text, nullable=False),
-    Column("creator", String(32), nullable=False),
-    Column("timezone", String(64), nullable=False),
-    Column("schedule", Text, nullable=False),
-    Column("kind", String(16), nullable=False),
-    Column("campaign_id", String(32), nullable=True),
-    Column("status", String(16), nullable=False),
-    Column("created_at", Float, nullable=False),
-)
 
 
 def _reminder(row: dict[str, object]) -> Reminder:

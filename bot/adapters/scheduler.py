@@ -1,4 +1,4 @@
-"""APScheduler 3 with a SQLAlchemy job store: persisted jobs call `fire(reminder_id)` and nothing else.
+"""APScheduler 3 with a SQLAlchemy job store: persisted jobs call `fire_reminder(reminder_id)` only.
 
 Only one process runs the scheduler at a time (a lease row in the database); the others keep the job
 store in paused mode so they can still add and remove jobs. Deliveries are also claimed per
@@ -21,37 +21,27 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
-from sqlalchemy import Column, Engine, Float, String, Table, insert, select, update
+from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.adapters.database import metadata
+from bot.adapters import reminder_jobs
+from bot.adapters.schema import scheduler_leader
 from bot.domain.reminders import Reminder
 from bot.domain.when import OneOff
 
 log = logging.getLogger(__name__)
 
-JOB_FUNCTION = "bot.adapters.scheduler:fire"
+JOB_FUNCTION = "bot.adapters.reminder_jobs:fire_reminder"
 LEASE_S = 15.0
 HEARTBEAT_S = 3.0
 
-scheduler_leader = Table(
-    "scheduler_leader",
-    metadata,
-    Column("name", String(32), primary_key=True),
-    Column("holder", String(64), nullable=False),
-    Column("expires_at", Float, nullable=False),
-)
-
-# The persisted job names only `fire` and a reminder id; the running process says what firing means.
-_deliver: Callable[[str, datetime | None], None] | None = None
+# What the running process does when a job is missed; firing itself is registered in reminder_jobs.
 _report_missed: Callable[[str, datetime], None] | None = None
 
 
 def fire(reminder_id: str) -> None:
-    """Called by APScheduler (also in a restarted process) with nothing but the reminder's id."""
-    if _deliver is None:
-        raise RuntimeError("no reminder delivery is registered in this process")
-    _deliver(reminder_id, None)
+    """The entry point's old path: jobs written by a not-yet-upgraded process during a deploy."""
+    reminder_jobs.fire_reminder(reminder_id)
 
 
 def trigger_for(reminder: Reminder) -> DateTrigger | CronTrigger:
@@ -85,8 +75,9 @@ class ReminderScheduler:
         report_missed: Callable[[str, datetime], None],
         grace_s: int = 3600,
     ) -> None:
-        global _deliver, _report_missed
-        _deliver, _report_missed = deliver, report_missed
+        global _report_missed
+        reminder_jobs.register(deliver)
+        _report_missed = report_missed
         self._engine = engine
         self._grace_s = grace_s
         self._identity = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
@@ -118,7 +109,8 @@ class ReminderScheduler:
                     .where(scheduler_leader.c.holder == self._identity)
                     .values(expires_at=0.0)
                 )
-        self._scheduler.shutdown(wait=False)
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
 
     @property
     def leading(self) -> bool:

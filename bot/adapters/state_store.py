@@ -7,54 +7,11 @@ import time
 import uuid
 from typing import Any
 
-from sqlalchemy import (
-    Column,
-    Engine,
-    Float,
-    Integer,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-    delete,
-    insert,
-    select,
-)
+from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from bot.adapters.database import metadata
-
-answers = Table(
-    "answers",
-    metadata,
-    Column("id", String(32), primary_key=True),
-    Column("question", Text, nullable=False),
-    Column("payload", Text, nullable=False),
-    Column("asked_by", String(32), nullable=False, default=""),
-    Column("created_at", Float, nullable=False),
-)
-feedback = Table(
-    "feedback",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("answer_id", String(32), nullable=False),
-    Column("user_id", String(32), nullable=False),
-    Column("vote", String(8), nullable=False),
-    Column("created_at", Float, nullable=False),
-    UniqueConstraint("answer_id", "user_id", name="one_vote_per_user"),
-)
-processed_events = Table(
-    "processed_events",
-    metadata,
-    Column("key", String(200), primary_key=True),
-    Column("created_at", Float, nullable=False),
-)
-greeted_users = Table(
-    "greeted_users",
-    metadata,
-    Column("user_id", String(32), primary_key=True),
-    Column("created_at", Float, nullable=False),
-)
+from bot.adapters.schema import answers, greeted_users, processed_events
+from bot.adapters.schema import feedback as feedback  # re-exported: tests read votes from it
 
 DEDUPE_TTL_S = 24 * 3600
 

@@ -69,13 +69,13 @@ class ChecklistService:
         checklist = self._store.load(campaign.campaign_id)
         if checklist is None:
             raise NotFound(NO_SUCH_CAMPAIGN)
-        dues = self._drafter.place(checklist, launch, end).dues()
+        dues = self._drafter.place(checklist, launch, end).dues_and_compression()
         legacy = [item.item_id for item in checklist.items() if item.anchor is None]
         if legacy:
             # Items saved before anchors were stored: placed again from the template, as they were made.
             from_template = self._drafter.due_dates(checklist.campaign.name, launch, end)
-            dues.update({item_id: from_template.get(item_id) for item_id in legacy})
-        self._store.set_dates(campaign.campaign_id, launch, end, dues)
+            dues.update({item_id: (from_template.get(item_id), False) for item_id in legacy})
+        self._store.set_due_dates(campaign.campaign_id, launch, end, dues)
         moved = self._store.load(campaign.campaign_id)
         assert moved is not None
         if self.reminders is not None:

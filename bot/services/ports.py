@@ -42,6 +42,16 @@ class ChecklistStore(Protocol):
         self, campaign_id: str, launch: date | None, end: date | None, dues: dict[str, date | None]
     ) -> None: ...
 
+    def set_due_dates(
+        self,
+        campaign_id: str,
+        launch: date | None,
+        end: date | None,
+        dues: dict[str, tuple[date | None, bool]],
+    ) -> None:
+        """New campaign dates and each item's (due date, compressed) placed from them."""
+        ...
+
     def set_stage_owner(self, campaign_id: str, stage_key: str, owner: str | None) -> None: ...
 
     def find_in_channel(self, channel: str, text: str) -> CampaignSummary | None: ...

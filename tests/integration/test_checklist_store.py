@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.adapters.checklist_store import SqlChecklistStore
-from bot.adapters.database import create_tables, make_engine
+from bot.adapters.database import make_engine
+from bot.adapters.migrate import upgrade
 from bot.domain.checklists import Campaign, Checklist, ChecklistItem, Stage
 
 POSTGRES = os.environ.get("OPSBOT_TEST_DATABASE_URL", "")
@@ -30,7 +31,7 @@ def _url(kind: str, tmp_path: Path) -> str:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     engine = make_engine(_url(request.param, tmp_path))
-    create_tables(engine)
+    upgrade(engine)
     yield engine
     engine.dispose()
 

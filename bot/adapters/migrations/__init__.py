@@ -1,0 +1,1 @@
+"""Alembic's migration environment for the state database, shipped inside the package."""

@@ -1,0 +1,128 @@
+"""Every table of the state database, on one `metadata`: what the stores use and Alembic compares.
+
+APScheduler's `apscheduler_jobs` is deliberately not here. The job store creates it on start and owns
+its layout (which may change with an APScheduler upgrade); declaring a copy would let the two drift
+apart silently. The migration environment leaves it out of autogenerate, and the one migration that
+touches its rows (0003) names only the two columns it reads and writes.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+)
+
+metadata = MetaData()
+
+# Tables created by APScheduler, not by our migrations.
+FOREIGN_TABLES = frozenset({"apscheduler_jobs"})
+
+answers = Table(
+    "answers",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("question", Text, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("asked_by", String(32), nullable=False, default=""),
+    Column("created_at", Float, nullable=False),
+)
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("answer_id", String(32), nullable=False),
+    Column("user_id", String(32), nullable=False),
+    Column("vote", String(8), nullable=False),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("answer_id", "user_id", name="one_vote_per_user"),
+)
+processed_events = Table(
+    "processed_events",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("created_at", Float, nullable=False),
+)
+greeted_users = Table(
+    "greeted_users",
+    metadata,
+    Column("user_id", String(32), primary_key=True),
+    Column("created_at", Float, nullable=False),
+)
+
+campaigns = Table(
+    "campaigns",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("kind_label", String(64), nullable=False),
+    Column("launch", Date, nullable=True),
+    Column("end_date", Date, nullable=True),
+    Column("notes", Text, nullable=False, default="[]"),
+    Column("stages", Text, nullable=False),
+    Column("channel", String(32), nullable=False, default=""),
+    Column("message_ts", String(32), nullable=False, default=""),
+    Column("created_by", String(32), nullable=False, default=""),
+    Column("created_at", Float, nullable=False),
+)
+checklist_items = Table(
+    "checklist_items",
+    metadata,
+    Column("campaign_id", String(32), primary_key=True),
+    Column("item_id", String(64), primary_key=True),
+    Column("stage_key", String(32), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("due", Date, nullable=True),
+    Column("source", Text, nullable=True),
+    Column("owner", String(32), nullable=True),
+    Column("done", Boolean, nullable=False, default=False),
+    Column("done_by", String(32), nullable=True),
+    Column("updated_at", Float, nullable=False),
+    # Where the due date comes from ("launch"/"end" and working days), so a template edit never moves
+    # it. NULL for items saved before revision 0002 that the migration could not attribute.
+    Column("anchor", String(8), nullable=True),
+    Column("offset_workdays", Integer, nullable=True),
+    Column("compressed", Boolean, nullable=False, server_default=false()),
+)
+campaign_reviews = Table(
+    "campaign_reviews",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("campaign_id", String(32), nullable=False),
+    Column("author", String(32), nullable=False),
+    Column("answers", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+reminders = Table(
+    "reminders",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("channel", String(32), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("creator", String(32), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("schedule", Text, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("campaign_id", String(32), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+scheduler_leader = Table(
+    "scheduler_leader",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("holder", String(64), nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
