@@ -42,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     output = checklist.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print the checklist as JSON")
     output.add_argument("--markdown", action="store_true", help="print the checklist as Markdown")
+    commands.add_parser("migrate", help="upgrade the state database (DATABASE_URL) to this version")
     serve = commands.add_parser("serve", help="run the Slack bot (Socket Mode if SLACK_APP_TOKEN is set)")
     serve.add_argument("--port", type=int, help="HTTP port (default $PORT or 3000)")
     serve.add_argument("--http", action="store_true", help="serve HTTP even if SLACK_APP_TOKEN is set")
@@ -106,16 +107,36 @@ def _ask_batch(answer: Callable[[str], Answer], stream: TextIO, as_json: bool, o
 
 def _checklist(container: Container, args: argparse.Namespace, out: TextIO) -> int:
     from bot.domain.dates import parse_date
+    from bot.domain.spaces import normalize_spaces
 
     today = container.clock.today()
     request = parse_request(args.description, today)
-    launch = parse_date(args.launch, today) if args.launch else request.launch
-    end = parse_date(args.end, today) if args.end else request.end
+    launch = parse_date(normalize_spaces(args.launch), today) if args.launch else request.launch
+    end = parse_date(normalize_spaces(args.end), today) if args.end else request.end
     checklist = container.drafter.draft(request.description, launch, end)
     if args.json:
         print(json.dumps(checklist.to_json(), ensure_ascii=False, indent=2), file=out)
     else:
         print(checklist.to_markdown(), file=out, end="")
+    return 0
+
+
+def _migrate(settings: Settings, out: TextIO) -> int:
+    """Upgrade the state database; run once per release, before any `serve` on a server database."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.adapters.database import make_engine
+    from bot.adapters.migrate import upgrade
+
+    engine = make_engine(settings.database)
+    try:
+        print(upgrade(engine).summary(), file=out)
+    except (OpsbotError, SQLAlchemyError) as error:
+        detail = str(error).splitlines()[0] if str(error) else type(error).__name__
+        print(f"opsbot: could not migrate: {detail}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    finally:
+        engine.dispose()
     return 0
 
 
@@ -161,6 +182,8 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, out: Te
         return EXIT_USAGE
     if args.command == "serve":
         return _serve(settings, args.port, args.http)
+    if args.command == "migrate":
+        return _migrate(settings, out)
     try:
         from bot.container import bootstrap
 

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     database_url: str = Field(default="", validation_alias="DATABASE_URL")
 
     timezone: str = "Asia/Shanghai"
+    # Announced holidays and make-up workdays (调休) the team adds before the calendar package knows
+    # them; see holidays.example.toml. A missing file is fine: the package, then Monday–Friday.
+    holidays_file: Path = Path("holidays.toml")
     # Pretend it is this moment (ISO 8601, e.g. 2026-11-25T10:00): for demos and tests, never production.
     now: datetime | None = None
     # A reminder missed by less than this while the bot was down is posted late; older ones are reported.
@@ -105,7 +108,17 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ValueError, KeyError, OSError):
-            raise ValueError(f"OPSBOT_TIMEZONE {value!r} is not a known time zone, e.g. Asia/Shanghai") from None
+            raise ValueError(
+                f"OPSBOT_TIMEZONE {value!r} is not a known time zone, e.g. Asia/Shanghai"
+            ) from None
+        return value
+
+    @field_validator("holidays_file")
+    @classmethod
+    def _holidays_file_is_a_file(cls, value: Path) -> Path:
+        value = value.expanduser()
+        if value.is_dir():
+            raise ValueError(f"OPSBOT_HOLIDAYS_FILE {value} is a directory; name a .toml file")
         return value
 
     @property

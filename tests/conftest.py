@@ -55,6 +55,9 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         "OPSBOT_KNOWLEDGE_DIR",
         "OPSBOT_EMBEDDER",
         "OPSBOT_LLM_BASE_URL",
+        "OPSBOT_HOLIDAYS_FILE",
+        "OPSBOT_NOW",
+        "DATABASE_URL",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(_SESSION_CACHE))

@@ -6,6 +6,7 @@ import re
 from datetime import date, timedelta
 
 from bot.domain.errors import OpsbotError
+from bot.domain.spaces import normalize_spaces
 
 
 class InvalidDate(OpsbotError):
@@ -87,7 +88,7 @@ def _weekday(target: int, today: date, weeks_ahead: int | None) -> date:
 
 def parse_date(text: str, today: date) -> date:
     """Read one date; raises InvalidDate with a message that shows what is understood."""
-    original = text.strip()
+    original = normalize_spaces(text).strip()
     value = original.lower().rstrip(".。")
     if match := _ISO.match(value):
         return _make(int(match[1]), int(match[2]), int(match[3]), original)

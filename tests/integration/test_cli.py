@@ -137,10 +137,19 @@ def test_configuration_errors_name_the_variable_not_the_secret(settings: Setting
     assert placeholder.returncode == 2 and "placeholder" in placeholder.stderr
 
 
+# The checklist commands run with the clock stopped on Wednesday 2026-11-25, whatever today is.
+FROZEN_NOW = "2026-11-25T10:00"
+
+
+def checklist(settings: Settings, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`opsbot checklist …` with a frozen clock and no holidays.toml from the developer's directory."""
+    frozen = {"OPSBOT_NOW": FROZEN_NOW, "OPSBOT_HOLIDAYS_FILE": str(settings.data_dir / "holidays.toml")}
+    return run(settings, "checklist", *args, stdin=None, **{**frozen, **env})
+
+
 def test_checklist_json_follows_the_contract(settings: Settings) -> None:
-    result = run(
+    result = checklist(
         settings,
-        "checklist",
         "双十二拉新活动,目标新增1万注册",
         "--launch",
         "2026-12-12",
@@ -162,12 +171,38 @@ def test_checklist_json_follows_the_contract(settings: Settings) -> None:
     ]
     review = payload["stages"][-1]["items"]
     assert any(item["text"] == "复盘整个活动" and item["due"] == "2026-12-17" for item in review)
+    assert all(item["compressed"] is False for stage in payload["stages"] for item in stage["items"])
 
 
 def test_checklist_markdown_and_dates_in_the_description(settings: Settings) -> None:
-    result = run(settings, "checklist", "公众号内容征文 launch 2026-12-21 end 2026-12-25", "--markdown")
+    result = checklist(settings, "公众号内容征文 launch 2026-12-21 end 2026-12-25", "--markdown")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("# 公众号内容征文\n") and "- [ ] 复盘整个活动" in result.stdout
+
+
+def test_a_2027_checklist_has_every_due_date_and_the_calendar_note(settings: Settings) -> None:
+    args = ["春节拉新活动", "--launch", "2027-02-01", "--end", "2027-02-03"]
+    result = checklist(settings, *args, "--json")
+    assert result.returncode == 0, result.stderr
+    dues = [item["due"] for stage in json.loads(result.stdout)["stages"] for item in stage["items"]]
+    assert len(dues) == 19 and all(dues)
+    assert "2027 年节假日未公布,按周一至周五计算" in checklist(settings, *args).stdout
+
+
+def test_a_launch_four_days_away_has_no_due_date_before_today(settings: Settings) -> None:
+    result = checklist(settings, "拉新活动", "--launch", "2026-11-29", "--end", "2026-12-03", "--json")
+    assert result.returncode == 0, result.stderr
+    items = [item for stage in json.loads(result.stdout)["stages"] for item in stage["items"]]
+    assert min(item["due"] for item in items) == "2026-11-25"
+    assert any(item["compressed"] for item in items)
+
+
+def test_a_malformed_holidays_file_stops_the_command_naming_the_line(settings: Settings) -> None:
+    holidays = settings.data_dir.parent / "holidays.toml"
+    holidays.write_text("[2027]\nannounced = true\nholidays = [{ from = 2027-02-06 \n", encoding="utf-8")
+    result = checklist(settings, "拉新活动", OPSBOT_HOLIDAYS_FILE=str(holidays))
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert str(holidays) in result.stderr and "line 3" in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -181,6 +216,6 @@ def test_checklist_markdown_and_dates_in_the_description(settings: Settings) -> 
     ],
 )
 def test_bad_checklist_requests_say_what_to_fix(settings: Settings, args: list[str], message: str) -> None:
-    result = run(settings, "checklist", *args)
+    result = checklist(settings, *args)
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr

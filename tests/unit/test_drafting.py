@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import pytest
 
-from bot.adapters.china_calendar import ChinaWorkCalendar
+from bot.adapters.holiday_calendar import ChinaWorkCalendar
 from bot.container import PROMPTS_DIR
+from bot.domain.checklist_template import TemplateError
 from bot.domain.checklists import Checklist
 from bot.domain.dates import InvalidDate
-from bot.domain.drafting import ChecklistDrafter, ChecklistError, parse_request
+from bot.domain.drafting import ChecklistDrafter, ChecklistError, parse_request, place_due_dates
 from bot.knowledge.documents import read_document
 from bot.knowledge.splitter import SECTION_SEPARATOR, split_document
 from tests.conftest import PLAYBOOK
@@ -31,10 +35,11 @@ class PlaybookFromFile:
         return None
 
 
-def drafter(today: date = TODAY) -> ChecklistDrafter:
-    return ChecklistDrafter(
-        PROMPTS_DIR / "checklist.toml", PlaybookFromFile(), ChinaWorkCalendar(), lambda: today
-    )
+TEMPLATE = PROMPTS_DIR / "checklist.toml"
+
+
+def drafter(today: date = TODAY, template: Path = TEMPLATE) -> ChecklistDrafter:
+    return ChecklistDrafter(template, PlaybookFromFile(), ChinaWorkCalendar(), lambda: today)
 
 
 def texts(checklist: Checklist) -> str:
@@ -105,11 +110,108 @@ def test_planning_comes_before_warm_up_before_launch_and_review_after_the_end() 
     assert first["review"] > date(2026, 12, 23)
 
 
-def test_a_year_the_holiday_calendar_does_not_cover_is_said_not_guessed() -> None:
-    checklist = drafter(date(2026, 12, 1)).draft("新年拉新活动", date(2027, 1, 20), date(2027, 1, 22))
-    # Only the launch day itself is certain; nothing is placed by counting unknown working days.
-    assert {item.due for item in checklist.items()} == {None, date(2027, 1, 20)}
-    assert any("2027" in note for note in checklist.notes)
+def test_a_2027_campaign_gets_every_due_date_counted_monday_to_friday_and_says_so() -> None:
+    checklist = drafter().draft("春节拉新活动", date(2027, 2, 1), date(2027, 2, 3))
+    due = {item.text: item.due for item in checklist.items()}
+    assert all(due.values()) and len(due) == 19
+    assert due["明确活动目的与目标:不要为了做活动而做活动"] == date(2027, 1, 14)
+    assert due["复盘整个活动"] == date(2027, 2, 8)  # Wed 2/3 + 3 working days, over a weekend
+    assert all(day.weekday() < 5 for day in due.values() if day)
+    assert "2027 年节假日未公布,按周一至周五计算" in checklist.to_markdown()
+    assert not any(item.compressed for item in checklist.items())
+
+
+def test_a_known_year_has_no_calendar_note() -> None:
+    checklist = drafter().draft("拉新活动", date(2026, 12, 21), date(2026, 12, 23))
+    assert not any("未公布" in note for note in checklist.notes)
+
+
+def test_a_launch_four_days_away_is_compressed_never_due_before_today() -> None:
+    # Today is Wednesday 2026-11-25; the usual twelve working days of preparation do not fit.
+    checklist = drafter().draft("拉新活动", date(2026, 11, 29), date(2026, 12, 3))
+    items = checklist.items()
+    assert all(item.due and item.due >= TODAY for item in items)
+    compressed = [item for item in items if item.compressed]
+    assert len(compressed) == 9 and {item.due for item in compressed} == {TODAY}
+    assert all(item.anchor == "launch" and (item.offset or 0) < -3 for item in compressed)
+    markdown = checklist.to_markdown()
+    assert f"due {TODAY.isoformat()} (compressed)" in markdown
+    assert "排期已压缩:9 项原定日期已过" in markdown and "Compressed plan" in markdown
+
+
+def test_a_compressed_item_on_a_weekend_is_due_the_next_working_day_but_not_after_its_anchor() -> None:
+    saturday = date(2026, 11, 28)
+    monday = drafter(saturday).draft("拉新活动", date(2026, 12, 3), date(2026, 12, 4))
+    assert {item.due for item in monday.items() if item.compressed} == {date(2026, 11, 30)}
+    sunday_launch = drafter(saturday).draft("拉新活动", date(2026, 11, 29), None)
+    assert {item.due for item in sunday_launch.items() if item.compressed} == {date(2026, 11, 29)}
+
+
+def test_moving_dates_uses_each_items_own_anchor_even_after_the_template_changed(tmp_path: Path) -> None:
+    checklist = drafter().draft("拉新活动", date(2026, 12, 21), date(2026, 12, 23))
+    edited = tmp_path / "checklist.toml"
+    edited.write_text(TEMPLATE.read_text(encoding="utf-8").replace('"end", 3]', '"end", 9]'), "utf-8")
+    moved_by = drafter(template=edited)
+    plan = moved_by.place(checklist, date(2027, 1, 11), date(2027, 1, 13))
+    due = {item.text: item.due for item in plan.items}
+    assert due["复盘整个活动"] == date(2027, 1, 18)  # end + 3 as stored, not the edited + 9
+    assert due["预热:告知用户哪天上线什么活动"] == date(2027, 1, 6)
+    assert plan.estimated_years == [2027] and "2027" in plan.notes()[0]
+    assert moved_by.due_dates(checklist, date(2027, 1, 11), date(2027, 1, 13)) == plan.dues()
+    assert checklist.items()[0].due == date(2026, 12, 3)  # the input is untouched
+
+
+def test_place_due_dates_is_a_plain_function_of_the_items() -> None:
+    items = [item for item in drafter().draft("拉新活动", None, None).items() if item.anchor]
+    unanchored = replace(items[0], item_id="extra-1", anchor=None, offset=None)
+    plan = place_due_dates([*items, unanchored], date(2026, 12, 1), None, ChinaWorkCalendar(), TODAY)
+    assert plan.dues()["extra-1"] is None
+    assert plan.compressed == sum(1 for item in items if item.offset is not None and item.offset < -4)
+    assert all(due is None or due >= TODAY for due in plan.dues().values())
+
+
+def _template_with(tmp_path: Path, old: str, new: str) -> Path:
+    text = TEMPLATE.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "checklist.toml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('section = "活动运营 › 活动策划"', 'sectoin = "活动运营 › 活动策划"', "sectoin.*Extra inputs"),
+        ('due = ["launch", -12]', 'due = ["lanch", -12]', "stage 'goal' › item 1 .*'launch' or 'end'"),
+        ('due = ["launch", -11]', 'due = ["launch", "-11"]', "item 2 .*valid integer"),
+        ('due = ["launch", -10]', 'due = ["launch", -1.5]', "valid integer"),
+        ('key = "planning"', 'key = "goal"', "stage key goal is used twice"),
+        ('kinds = ["content"] }', 'kinds = ["contnet"] }', "unknown kind contnet"),
+        ("[kinds.brand]", "[kinds.brand", r"not valid TOML.*line \d+"),
+    ],
+)
+def test_a_template_typo_stops_start_up_naming_the_file(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    path = _template_with(tmp_path, old, new)
+    with pytest.raises(TemplateError, match=message) as raised:
+        drafter(template=path)
+    assert str(path) in str(raised.value)
+
+
+def test_a_template_edit_applies_to_the_next_draft_and_a_bad_one_keeps_the_last_good(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = _template_with(tmp_path, "确定推广时间", "确定推广时间")
+    live = drafter(template=path)
+    path.write_text(path.read_text(encoding="utf-8").replace("确定推广时间", "确定推广节奏"), "utf-8")
+    assert "确定推广节奏" in texts(live.draft("拉新活动", None, None))
+    path.write_text(path.read_text(encoding="utf-8").replace('["end", 1]', '["end", "1"]'), "utf-8")
+    with caplog.at_level(logging.WARNING):
+        kept = live.draft("拉新活动", None, None)
+    assert "确定推广节奏" in texts(kept)
+    assert any("上一个有效版本" in note and str(path) in note for note in kept.notes)
+    assert "checklist template edit ignored" in caplog.text
 
 
 def test_no_dates_means_no_due_dates_and_a_hint() -> None:
@@ -151,11 +253,22 @@ def test_requests_are_read_from_one_line() -> None:
         parse_request("活动 launch 2026-02-30", TODAY)
 
 
+@pytest.mark.parametrize("space", ["\u3000", "\u00a0", "\u2009", "\u200b"])
+def test_full_width_and_other_unicode_spaces_read_as_spaces(space: str) -> None:
+    request = parse_request(f"双十二拉新活动{space}launch{space}2026-12-12{space}end{space}12月14日", TODAY)
+    assert (request.description, request.launch, request.end) == (
+        "双十二拉新活动",
+        date(2026, 12, 12),
+        date(2026, 12, 14),
+    )
+
+
 def test_the_json_contract() -> None:
     payload = drafter().draft("双十二拉新活动", date(2026, 12, 12), date(2026, 12, 14)).to_json()
     assert set(payload) == {"campaign", "stages"}
     assert set(payload["campaign"]) == {"id", "name", "kind", "launch", "end"}
     assert payload["campaign"]["launch"] == "2026-12-12"
     item = payload["stages"][0]["items"][0]
-    assert set(item) == {"id", "text", "due", "owner", "done", "source"}
+    assert set(item) == {"id", "text", "due", "owner", "done", "source", "compressed"}
     assert item["due"] == "2026-11-26" and item["done"] is False and item["owner"] is None
+    assert item["compressed"] is False
