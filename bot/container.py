@@ -147,6 +147,7 @@ def bootstrap_slack(container: Container, credentials: SlackCredentials) -> Slac
     from bot.adapters.reminder_store import SqlReminderStore
     from bot.adapters.scheduler import ReminderScheduler
     from bot.adapters.state_store import SqlStateStore
+    from bot.services.answers import AnswerService
     from bot.services.checklists import ChecklistService
     from bot.services.reminders import ReminderService
     from bot.services.reviews import ReviewService
@@ -167,7 +168,7 @@ def bootstrap_slack(container: Container, credentials: SlackCredentials) -> Slac
     client = make_web_client(credentials, settings.slack_api_url)
     replier = Replier(client, post_to_response_url)
     workers = ThreadPoolExecutor(max_workers=settings.answer_workers, thread_name_prefix="answer")
-    responder = SlackResponder(container.answerer, state, client, workers)
+    responder = SlackResponder(AnswerService(container.answerer, state), state, client, workers)
     checklist_store = SqlChecklistStore(engine)
     questions = lambda: review_questions(container.knowledge)  # noqa: E731  (read when needed: the playbook may change)
     reminder_service = ReminderService(
@@ -194,7 +195,7 @@ def bootstrap_slack(container: Container, credentials: SlackCredentials) -> Slac
     )
     checklists = ChecklistResponder(checklist_service, client, replier)
     scheduler = ReminderScheduler(
-        engine, reminders.deliver, reminders.report_missed, settings.reminder_grace_s
+        engine, reminders.deliver, reminders.report_missed, settings.reminder_grace_s, container.clock
     )
     reminder_service.timer = scheduler
     services = Services(settings, responder, state, checklists, reminders, reviews, replier)

@@ -41,15 +41,6 @@ class FakeChecklistStore:
             if item.item_id in wanted:
                 item.done = done
 
-    def set_dates(
-        self, campaign_id: str, launch: date | None, end: date | None, dues: dict[str, date | None]
-    ) -> None:
-        checklist = self.checklists[campaign_id]
-        checklist.campaign = replace(checklist.campaign, launch=launch, end=end)
-        for item in checklist.items():
-            if item.item_id in dues:
-                item.due = dues[item.item_id]
-
     def set_due_dates(
         self,
         campaign_id: str,
@@ -57,10 +48,11 @@ class FakeChecklistStore:
         end: date | None,
         dues: dict[str, tuple[date | None, bool]],
     ) -> None:
-        self.set_dates(campaign_id, launch, end, {item_id: due for item_id, (due, _) in dues.items()})
-        for item in self.checklists[campaign_id].items():
+        checklist = self.checklists[campaign_id]
+        checklist.campaign = replace(checklist.campaign, launch=launch, end=end)
+        for item in checklist.items():
             if item.item_id in dues:
-                item.compressed = dues[item.item_id][1]
+                item.due, item.compressed = dues[item.item_id]
 
     def set_stage_owner(self, campaign_id: str, stage_key: str, owner: str | None) -> None:
         for stage in self.checklists[campaign_id].stages:

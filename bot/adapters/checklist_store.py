@@ -88,15 +88,6 @@ class SqlChecklistStore:
                 .values(done=done, done_by=user if done else None, updated_at=time.time())
             )
 
-    def set_dates(
-        self, campaign_id: str, launch: date | None, end: date | None, dues: dict[str, date | None]
-    ) -> None:
-        """New launch and end dates, and every item's due date placed from them again."""
-        with self._engine.begin() as db:
-            self._set_campaign_dates(db, campaign_id, launch, end)
-            for item_id, due in dues.items():
-                self._update_item(db, campaign_id, item_id, due=due)
-
     def set_due_dates(
         self,
         campaign_id: str,
@@ -104,7 +95,7 @@ class SqlChecklistStore:
         end: date | None,
         dues: dict[str, tuple[date | None, bool]],
     ) -> None:
-        """Like `set_dates`, also recording for each item whether its slot had to be compressed."""
+        """New launch and end dates, and each item's due date (and whether it was compressed) placed again."""
         with self._engine.begin() as db:
             self._set_campaign_dates(db, campaign_id, launch, end)
             for item_id, (due, compressed) in dues.items():

@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.adapters import reminder_jobs
 from bot.adapters.schema import scheduler_leader
+from bot.domain.clock import Clock, SystemClock
 from bot.domain.reminders import Reminder
 from bot.domain.when import OneOff
 
@@ -74,7 +75,9 @@ class ReminderScheduler:
         deliver: Callable[[str, datetime | None], None],
         report_missed: Callable[[str, datetime], None],
         grace_s: int = 3600,
+        clock: Clock | None = None,
     ) -> None:
+        self._clock = clock or SystemClock("UTC")
         global _report_missed
         reminder_jobs.register(deliver)
         _report_missed = report_missed
@@ -165,17 +168,20 @@ class ReminderScheduler:
     # -- jobs ------------------------------------------------------------------------------------
 
     def schedule(self, reminder: Reminder) -> datetime | None:
+        """Persist the reminder's job; returns its next run (computed on the app's clock until the
+        running scheduler has assigned one)."""
+        trigger = trigger_for(reminder)
         job = self._scheduler.add_job(
             JOB_FUNCTION,
-            trigger_for(reminder),
+            trigger,
             args=[reminder.reminder_id],
             id=reminder.reminder_id,
             replace_existing=True,
             name=f"reminder {reminder.reminder_id}",
         )
-        next_run: datetime | None = getattr(job, "next_run_time", None) or trigger_for(
-            reminder
-        ).get_next_fire_time(None, datetime.now(ZoneInfo("UTC")))
+        next_run: datetime | None = getattr(job, "next_run_time", None) or trigger.get_next_fire_time(
+            None, self._clock.now()
+        )
         if self._leading:
             self._scheduler.wakeup()
         return next_run

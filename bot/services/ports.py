@@ -38,10 +38,6 @@ class ChecklistStore(Protocol):
 
     def set_done(self, campaign_id: str, item_ids: Iterable[str], done: bool, user: str) -> None: ...
 
-    def set_dates(
-        self, campaign_id: str, launch: date | None, end: date | None, dues: dict[str, date | None]
-    ) -> None: ...
-
     def set_due_dates(
         self,
         campaign_id: str,

@@ -16,7 +16,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.adapters.llm import NOT_COVERED_MARK
 from bot.adapters.state_store import SqlStateStore
-from bot.domain.answering import Answerer, Draft
+from bot.domain.answering import Draft
 from bot.domain.errors import InvalidQuestion, OpsbotError
 from bot.domain.language import detect_language
 from bot.domain.models import Answer
@@ -55,14 +55,6 @@ def retry_handlers() -> list[Any]:
     return [RateLimitErrorRetryHandler(max_retry_count=5), ConnectionErrorRetryHandler(max_retry_count=2)]
 
 
-def private_note(text: str, blocks: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """A new message only the person who acted sees (the message they acted on stays)."""
-    message: dict[str, Any] = {"response_type": "ephemeral", "replace_original": False, "text": text}
-    if blocks:
-        message["blocks"] = blocks
-    return message
-
-
 def post_to_response_url(url: str, message: dict[str, Any]) -> None:
     response = WebhookClient(url=url, timeout=10, retry_handlers=retry_handlers()).send_dict(message)
     if response.status_code >= 400:
@@ -74,14 +66,14 @@ class SlackResponder:
 
     def __init__(
         self,
-        answerer: Answerer,
+        answers: AnswerService,
         state: SqlStateStore,
         client: WebClient,
         workers: Executor,
         post_webhook: Callable[[str, dict[str, Any]], None] = post_to_response_url,
     ) -> None:
-        self._answerer = answerer
-        self._answers = AnswerService(answerer, state)
+        self._answers = answers
+        self._answerer = answers.answerer
         self._state = state
         self._client = client
         self._workers = workers

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from bot.adapters.china_calendar import ChinaWorkCalendar
+from bot.adapters.holiday_calendar import ChinaWorkCalendar
 from bot.adapters.scheduler import last_due, trigger_for
 from bot.domain.reminders import Reminder, describe, schedule_from_json, schedule_to_json
 from bot.domain.when import OneOff, Recurring
