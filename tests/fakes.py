@@ -35,6 +35,9 @@ class FakeChecklistStore:
     def message_of(self, campaign_id: str) -> tuple[str, str] | None:
         return self.messages.get(campaign_id)
 
+    def channel_of(self, campaign_id: str) -> str | None:
+        return self.channels.get(campaign_id) if campaign_id in self.checklists else None
+
     def set_done(self, campaign_id: str, item_ids: Iterable[str], done: bool, user: str) -> None:
         wanted = set(item_ids)
         for item in self.checklists[campaign_id].items():
@@ -102,13 +105,18 @@ class FakeReminderStore:
 class FakeAnswerStore:
     def __init__(self) -> None:
         self.answers: dict[str, dict[str, Any]] = {}
+        self.askers: dict[str, str] = {}
         self.votes: dict[tuple[str, str], str] = {}
         self._ids = itertools.count(1)
 
     def save_answer(self, question: str, payload: dict[str, Any], asked_by: str = "") -> str:
         answer_id = f"a{next(self._ids)}"
         self.answers[answer_id] = payload
+        self.askers[answer_id] = asked_by
         return answer_id
+
+    def asker_of(self, answer_id: str) -> str | None:
+        return self.askers.get(answer_id)
 
     def answer(self, answer_id: str) -> dict[str, Any] | None:
         return self.answers.get(answer_id)

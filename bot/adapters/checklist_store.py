@@ -77,6 +77,11 @@ class SqlChecklistStore:
             ).first()
         return (row[0], row[1]) if row and row[1] else None
 
+    def channel_of(self, campaign_id: str) -> str | None:
+        with self._engine.connect() as db:
+            row = db.execute(select(campaigns.c.channel).where(campaigns.c.id == campaign_id)).first()
+        return str(row[0]) if row else None
+
     def set_done(self, campaign_id: str, item_ids: Iterable[str], done: bool, user: str) -> None:
         ids = list(item_ids)
         if not ids:

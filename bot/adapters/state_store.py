@@ -41,6 +41,11 @@ class SqlStateStore:
             row = db.execute(select(answers.c.payload).where(answers.c.id == answer_id)).first()
         return json.loads(row[0]) if row else None
 
+    def asker_of(self, answer_id: str) -> str | None:
+        with self._engine.connect() as db:
+            row = db.execute(select(answers.c.asked_by).where(answers.c.id == answer_id)).first()
+        return str(row[0]) if row else None
+
     def record_vote(self, answer_id: str, user_id: str, vote: str) -> None:
         """A user's latest vote on an answer replaces their earlier one."""
         with self._engine.begin() as db:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.domain.answering import Answerer
-from bot.domain.errors import NotFound
+from bot.domain.errors import NotAllowed, NotFound
 from bot.domain.models import Answer
 from bot.services.ports import AnswerStore
 
 VOTES = ("up", "down")
+NOT_YOURS = "只有提问的人可以分享这个回答 / Only the person who asked can share this answer."
 ANSWER_GONE = "这个回答已经找不到了,请重新提问 / This answer could not be found; please ask again."
 
 
@@ -34,6 +35,13 @@ class AnswerService:
         if record is None:
             raise NotFound(ANSWER_GONE)
         return StoredAnswer(answer_id, Answer.from_record(record))
+
+    def to_share(self, answer_id: str, user: str) -> StoredAnswer:
+        """Only the asker sees the Share button on their private answer, so only they may share it."""
+        stored = self.stored(answer_id)
+        if self._store.asker_of(answer_id) not in ("", user):
+            raise NotAllowed(NOT_YOURS)
+        return stored
 
     def vote(self, answer_id: str, user: str, vote: str) -> None:
         """A vote on an answer that exists; the user's latest vote replaces an earlier one."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -14,7 +15,9 @@ from bot.services.ports import CampaignSummary, ChecklistStore
 NO_SUCH_CAMPAIGN = (
     "这个频道里找不到这个活动,先用 /ops checklists 看看名字 / No such campaign in this channel."
 )
-NO_SUCH_CHECKLIST = "找不到这个清单 / checklist not found."
+NO_SUCH_CHECKLIST = "这个频道里找不到这个清单 / No such checklist in this channel."
+NO_SUCH_USER = "负责人必须是工作区里的成员 / The owner must be a person in this workspace."
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 
 
 class CampaignReminders(Protocol):
@@ -83,14 +86,24 @@ class ChecklistService:
         return MovedCampaign(campaign.name, moved)
 
     def tick(
-        self, campaign_id: str, selected: list[str], shown: list[str], group: list[str], user: str
+        self,
+        campaign_id: str,
+        selected: list[str],
+        shown: list[str],
+        group: list[str],
+        user: str,
+        channel: str,
     ) -> None:
         """Apply only what this person changed relative to what their message showed."""
+        self._check_channel(campaign_id, channel)
         changes = tick_changes(selected, shown, group)
         self._store.set_done(campaign_id, changes.ticked, True, user)
         self._store.set_done(campaign_id, changes.unticked, False, user)
 
-    def set_owner(self, campaign_id: str, stage_key: str, owner: str | None) -> None:
+    def set_owner(self, campaign_id: str, stage_key: str, owner: str | None, channel: str) -> None:
+        self._check_channel(campaign_id, channel)
+        if owner is not None and not _USER_ID.match(owner):
+            raise NotFound(NO_SUCH_USER)
         self._store.set_stage_owner(campaign_id, stage_key, owner)
 
     def summaries(self, channel: str) -> list[CampaignSummary]:
@@ -102,8 +115,14 @@ class ChecklistService:
             raise NotFound(NO_SUCH_CHECKLIST)
         return checklist
 
-    def export_markdown(self, campaign_id: str) -> str:
+    def export_markdown(self, campaign_id: str, channel: str) -> str:
+        self._check_channel(campaign_id, channel)
         return self.load(campaign_id).to_markdown()
+
+    def _check_channel(self, campaign_id: str, channel: str) -> None:
+        """A signed payload proves it came from Slack, not that its checklist belongs to this channel."""
+        if not channel or self._store.channel_of(campaign_id) != channel:
+            raise NotFound(NO_SUCH_CHECKLIST)
 
     def message_of(self, campaign_id: str) -> tuple[str, str] | None:
         return self._store.message_of(campaign_id)

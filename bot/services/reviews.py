@@ -46,18 +46,18 @@ class ReviewService:
         self._clock = clock
         self._on_review_saved = on_review_saved
 
-    def form_for(self, campaign_id: str) -> ReviewForm:
-        """The playbook's review questions for one existing campaign."""
-        name = self._campaign_name(campaign_id)
+    def form_for(self, campaign_id: str, channel: str) -> ReviewForm:
+        """The playbook's review questions for one of this channel's campaigns."""
+        name = self._campaign_name(campaign_id, channel)
         return ReviewForm(campaign_id, name, [*self._review_questions()[:MAX_QUESTIONS], ANYTHING_ELSE])
 
-    def check_campaign(self, campaign_id: str) -> None:
-        """Raises NotFound unless the campaign exists (checked before the modal is acknowledged)."""
-        self._campaign_name(campaign_id)
+    def check_campaign(self, campaign_id: str, channel: str) -> None:
+        """Raises NotFound unless it is this channel's campaign (checked before the modal is acknowledged)."""
+        self._campaign_name(campaign_id, channel)
 
-    def save(self, campaign_id: str, author: str, answers: list[tuple[str, str]]) -> Path:
+    def save(self, campaign_id: str, channel: str, author: str, answers: list[tuple[str, str]]) -> Path:
         """Into the database, and as Markdown into the knowledge base, so later questions cite it."""
-        name = self._campaign_name(campaign_id)
+        name = self._campaign_name(campaign_id, channel)
         answers = [(question, answer) for question, answer in answers if answer.strip()]
         if not answers:
             raise EmptyReview("复盘是空的 / The review is empty: answer at least one question.")
@@ -71,8 +71,12 @@ class ReviewService:
             self._on_review_saved()
         return path
 
-    def _campaign_name(self, campaign_id: str) -> str:
-        if not _CAMPAIGN_ID.match(campaign_id):
+    def _campaign_name(self, campaign_id: str, channel: str) -> str:
+        if (
+            not _CAMPAIGN_ID.match(campaign_id)
+            or not channel
+            or self._checklists.channel_of(campaign_id) != channel
+        ):
             raise NotFound(NO_SUCH_CAMPAIGN)
         checklist = self._checklists.load(campaign_id)
         if checklist is None:

@@ -63,15 +63,15 @@ class ChecklistResponder:
     def tick(
         self, request: SlackRequest, campaign_id: str, selected: list[str], shown: list[str], group: list[str]
     ) -> None:
-        self.service.tick(campaign_id, selected, shown, group, request.user_id)
+        self.service.tick(campaign_id, selected, shown, group, request.user_id, request.channel_id)
         self.refresh(campaign_id)
 
     def set_owner(self, request: SlackRequest, campaign_id: str, stage_key: str, owner: str | None) -> None:
-        self.service.set_owner(campaign_id, stage_key, owner)
+        self.service.set_owner(campaign_id, stage_key, owner, request.channel_id)
         self.refresh(campaign_id)
 
     def export(self, request: SlackRequest, campaign_id: str) -> None:
-        markdown = self.service.export_markdown(campaign_id)
+        markdown = self.service.export_markdown(campaign_id, request.channel_id)
         self._replier.private(request, f"```\n{safe(markdown, 3500)}\n```")
 
     def refresh(self, campaign_id: str) -> None:

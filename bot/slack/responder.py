@@ -273,7 +273,7 @@ class SlackResponder:
 
     def share(self, request: SlackRequest, answer_id: str) -> None:
         """Post a stored answer in the channel, saying who shared it; the private copy goes away."""
-        answer = self._answers.stored(answer_id).answer
+        answer = self._answers.to_share(answer_id, request.user_id).answer
         self._client.chat_postMessage(
             channel=request.channel_id,
             text=blocks.answer_fallback_text(answer),

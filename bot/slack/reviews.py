@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from slack_sdk import WebClient
@@ -28,6 +29,17 @@ def submitted_answers(view: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
+def reviewed_campaign(view: dict[str, Any]) -> tuple[str, str]:
+    """(campaign id, channel) the modal was opened for; ("", "") when the metadata is not ours."""
+    try:
+        metadata = json.loads(str(view.get("private_metadata") or ""))
+    except ValueError:
+        return "", ""
+    if not isinstance(metadata, dict):
+        return "", ""
+    return str(metadata.get("campaign") or ""), str(metadata.get("channel") or "")
+
+
 def modal_errors(view: dict[str, Any], message: str) -> dict[str, Any]:
     """Slack's `response_action: errors` shows the message under the modal's first field."""
     first = next((b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"), "q0")
@@ -41,7 +53,7 @@ class ReviewResponder:
 
     def open_review(self, request: SlackRequest, campaign_id: str) -> None:
         """Opens the modal at once (a trigger_id lives 3 seconds): one field per playbook question."""
-        form = self.service.form_for(campaign_id)
+        form = self.service.form_for(campaign_id, request.channel_id)
         inputs = [
             {
                 "type": "input",
@@ -62,7 +74,7 @@ class ReviewResponder:
             view={
                 "type": "modal",
                 "callback_id": CALLBACK_ID,
-                "private_metadata": form.campaign_id,
+                "private_metadata": json.dumps({"campaign": form.campaign_id, "channel": request.channel_id}),
                 "title": {"type": "plain_text", "text": "活动复盘 / Review"},
                 "submit": {"type": "plain_text", "text": "保存 / Save"},
                 "blocks": [
@@ -78,7 +90,7 @@ class ReviewResponder:
     def refusal(self, view: dict[str, Any]) -> dict[str, Any] | None:
         """Checked before the acknowledgement: a review for a missing campaign, or an empty one, stays open."""
         try:
-            self.service.check_campaign(str(view.get("private_metadata") or ""))
+            self.service.check_campaign(*reviewed_campaign(view))
         except OpsbotError as error:
             return modal_errors(view, str(error))
         if not any(answer.strip() for _, answer in submitted_answers(view)):
@@ -86,4 +98,5 @@ class ReviewResponder:
         return None
 
     def save_review(self, request: SlackRequest, view: dict[str, Any]) -> None:
-        self.service.save(str(view.get("private_metadata") or ""), request.user_id, submitted_answers(view))
+        campaign_id, channel = reviewed_campaign(view)
+        self.service.save(campaign_id, channel, request.user_id, submitted_answers(view))

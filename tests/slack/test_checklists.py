@@ -20,7 +20,12 @@ def post_checklist(
 
 
 def tick(
-    bot: RunningBot, message_blocks: list[dict[str, Any]], block_id: str, selected: list[str], user: str
+    bot: RunningBot,
+    message_blocks: list[dict[str, Any]],
+    block_id: str,
+    selected: list[str],
+    user: str,
+    channel: str = "C0CAMPAIGN",
 ) -> Reply:
     block = next(b for b in message_blocks if b.get("block_id") == block_id)
     element = block["elements"][0]
@@ -30,8 +35,8 @@ def tick(
         "team": {"id": "T0000001"},
         "user": {"id": user},
         "api_app_id": "A0OPSBOT",
-        "channel": {"id": "C0CAMPAIGN"},
-        "container": {"type": "message", "channel_id": "C0CAMPAIGN", "message_ts": "1800000001.000100"},
+        "channel": {"id": channel},
+        "container": {"type": "message", "channel_id": channel, "message_ts": "1800000001.000100"},
         "message": {"ts": "1800000001.000100", "blocks": message_blocks},
         "response_url": bot.slack.response_url("tick"),
         "actions": [
@@ -160,3 +165,15 @@ def test_choosing_a_stage_owner_persists_and_shows_in_the_message(bot: RunningBo
         ]
         == "U0CAROL"
     )
+
+
+def test_a_signed_tick_from_another_channel_changes_nothing(bot: RunningBot) -> None:
+    message = post_checklist(bot)
+    blocks = message["blocks"]
+    block_id = next(b["block_id"] for b in blocks if b.get("block_id", "").startswith("items:"))
+    group = next(b for b in blocks if b.get("block_id") == block_id)["elements"][0]["options"]
+    assert tick(bot, blocks, block_id, [group[0]["value"]], "U0EVE", channel="C0ELSEWHERE").status == 200
+    assert bot.slack.wait_for(lambda: bool(bot.slack.responses("tick")))
+    assert "找不到这个清单" in bot.slack.responses("tick")[0]["text"]
+    assert bot.runtime.responder.drain(10)
+    assert not bot.slack.called("chat.update")

@@ -124,10 +124,10 @@ def test_ticks_apply_only_what_changed() -> None:
     store = FakeChecklistStore()
     store.save(campaign(), channel="C1")
     service = ChecklistService(drafter(), store, FixedClock(NOW))
-    service.tick("c0ffee0001", ["goal-1"], [], ["goal-1"], "U0BOB")
+    service.tick("c0ffee0001", ["goal-1"], [], ["goal-1"], "U0BOB", "C1")
     assert service.load("c0ffee0001").progress() == (1, 2)
     with pytest.raises(NotFound):
-        service.export_markdown("nope")
+        service.export_markdown("nope", "C1")
 
 
 def test_a_review_is_saved_only_for_an_existing_campaign(tmp_path: Path) -> None:
@@ -137,14 +137,14 @@ def test_a_review_is_saved_only_for_an_existing_campaign(tmp_path: Path) -> None
     service = ReviewService(
         store, lambda: ["目标达成了吗?"], tmp_path, FixedClock(NOW), lambda: saved.append(True)
     )
-    assert service.form_for("c0ffee0001").questions[0] == "目标达成了吗?"
-    path = service.save("c0ffee0001", "U0LEAD", [("目标达成了吗?", "达成了 120%"), ("其他", " ")])
+    assert service.form_for("c0ffee0001", "C1").questions[0] == "目标达成了吗?"
+    path = service.save("c0ffee0001", "C1", "U0LEAD", [("目标达成了吗?", "达成了 120%"), ("其他", " ")])
     assert path.parent == tmp_path and "达成了 120%" in path.read_text("utf-8") and saved == [True]
     for bad in ("../../knowledge/x", "c0ffee9999", ""):
         with pytest.raises(NotFound):
-            service.save(bad, "U0LEAD", [("q", "a")])
+            service.save(bad, "C1", "U0LEAD", [("q", "a")])
     with pytest.raises(EmptyReview):
-        service.save("c0ffee0001", "U0LEAD", [("q", "  ")])
+        service.save("c0ffee0001", "C1", "U0LEAD", [("q", "  ")])
     assert [p.name for p in tmp_path.iterdir()] == [path.name]
 
 
@@ -169,3 +169,44 @@ def test_votes_need_an_answer_that_exists() -> None:
     with pytest.raises(NotFound):
         service.vote("does-not-exist", "U0BOB", "up")
     assert service.stored(answer_id).answer.question == "活动怎么预热?"
+
+
+def test_a_checklist_is_acted_on_only_from_its_own_channel() -> None:
+    store = FakeChecklistStore()
+    store.save(campaign(), channel="C1")
+    service = ChecklistService(drafter(), store, FixedClock(NOW))
+    for act in (
+        lambda: service.tick("c0ffee0001", ["goal-1"], [], ["goal-1"], "U0EVE", "C0OTHER"),
+        lambda: service.set_owner("c0ffee0001", "goal", "U0EVE", "C0OTHER"),
+        lambda: service.export_markdown("c0ffee0001", "C0OTHER"),
+        lambda: service.tick("c0ffee0001", ["goal-1"], [], ["goal-1"], "U0EVE", ""),
+    ):
+        with pytest.raises(NotFound):
+            act()
+    assert service.load("c0ffee0001").progress() == (0, 2)
+    with pytest.raises(NotFound):
+        service.set_owner("c0ffee0001", "goal", "<!channel>", "C1")
+    service.set_owner("c0ffee0001", "goal", "U0BOB", "C1")
+    assert service.load("c0ffee0001").stages[0].items[0].owner == "U0BOB"
+
+
+def test_a_review_is_opened_and_saved_only_for_the_channels_own_campaign(tmp_path: Path) -> None:
+    store = FakeChecklistStore()
+    store.save(campaign(), channel="C1")
+    service = ReviewService(store, lambda: ["目标达成了吗?"], tmp_path, FixedClock(NOW))
+    with pytest.raises(NotFound):
+        service.form_for("c0ffee0001", "C0OTHER")
+    with pytest.raises(NotFound):
+        service.save("c0ffee0001", "C0OTHER", "U0EVE", [("q", "a")])
+    assert store.reviews == [] and not any(tmp_path.iterdir())
+
+
+def test_only_the_asker_may_share_a_private_answer() -> None:
+    store = FakeAnswerStore()
+    service = AnswerService(Answerer(OnePassage(), None, 2000, 3), store)
+    answer_id = service.keep(service.answerer.answer("活动怎么预热?"), "U0ALICE")
+    assert service.to_share(answer_id, "U0ALICE").answer_id == answer_id
+    with pytest.raises(NotAllowed):
+        service.to_share(answer_id, "U0EVE")
+    with pytest.raises(NotFound):
+        service.to_share("does-not-exist", "U0ALICE")
