@@ -8,7 +8,6 @@ import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, inspect, text
@@ -17,6 +16,7 @@ from bot.adapters.database import make_engine
 from bot.adapters.migrate import upgrade
 from bot.adapters.reminder_store import SqlReminderStore
 from bot.adapters.scheduler import ReminderScheduler
+from bot.domain.clock import SystemClock
 from bot.domain.reminders import Reminder
 from bot.domain.when import OneOff
 from tests.integration.test_checklist_store import _url
@@ -53,7 +53,7 @@ def test_a_persisted_job_fires_with_only_its_id(engine: Engine) -> None:
         while not scheduler.leading:
             assert time.monotonic() < deadline, "never became the scheduler leader"
             time.sleep(0.1)
-        at = datetime.now(ZoneInfo("Asia/Shanghai")).replace(microsecond=0) + timedelta(seconds=2)
+        at = SystemClock("Asia/Shanghai").now().replace(microsecond=0) + timedelta(seconds=2)
         reminder = Reminder(uuid.uuid4().hex[:8], "C1", "数据复盘", "U1", "Asia/Shanghai", OneOff(at))
         wanted.append(reminder.reminder_id)
         SqlReminderStore(engine).add(reminder)
