@@ -13,22 +13,20 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from apscheduler.events import EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.date import DateTrigger
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.adapters import reminder_jobs
 from bot.adapters.schema import scheduler_leader
+from bot.adapters.triggers import trigger_for
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.reminders import Reminder
-from bot.domain.when import OneOff
 
 log = logging.getLogger(__name__)
 
@@ -43,29 +41,6 @@ _report_missed: Callable[[str, datetime], None] | None = None
 def fire(reminder_id: str) -> None:
     """The entry point's old path: jobs written by a not-yet-upgraded process during a deploy."""
     reminder_jobs.fire_reminder(reminder_id)
-
-
-def trigger_for(reminder: Reminder) -> DateTrigger | CronTrigger:
-    schedule = reminder.schedule
-    zone = ZoneInfo(reminder.timezone)
-    if isinstance(schedule, OneOff):
-        return DateTrigger(run_date=schedule.at, timezone=zone)
-    # Working-day reminders run every day: the delivery skips days off and keeps make-up workdays.
-    days = "*" if schedule.workdays_only else ",".join(str(day) for day in sorted(schedule.weekdays))
-    return CronTrigger(day_of_week=days, hour=schedule.at.hour, minute=schedule.at.minute, timezone=zone)
-
-
-def last_due(reminder: Reminder, now: datetime) -> datetime:
-    """When this firing was due: the latest scheduled time not after now (now itself if none)."""
-    trigger = trigger_for(reminder)
-    if isinstance(reminder.schedule, OneOff):
-        return reminder.schedule.at
-    previous = None
-    candidate = trigger.get_next_fire_time(None, now - timedelta(days=8))
-    while candidate is not None and candidate <= now:
-        previous = candidate
-        candidate = trigger.get_next_fire_time(candidate, candidate + timedelta(seconds=1))
-    return previous or now
 
 
 class ReminderScheduler:

@@ -126,3 +126,36 @@ scheduler_leader = Table(
     Column("holder", String(64), nullable=False),
     Column("expires_at", Float, nullable=False),
 )
+
+# One row per (reminder, due time): the delivery's state, so a crash, a Slack fault or a second process
+# never posts it twice and never loses it. status: claimed → sent | failed (after the last retry).
+reminder_deliveries = Table(
+    "reminder_deliveries",
+    metadata,
+    Column("reminder_id", String(32), primary_key=True),
+    Column("due", String(32), primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("claimed_by", String(64), nullable=False, default=""),
+    # Machine time until which the claimer owns the attempt; a sweep takes over expired claims.
+    Column("claimed_until", Float, nullable=False, default=0.0),
+    Column("next_attempt_at", Float, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("updated_at", Float, nullable=False),
+)
+
+# Knowledge added at run time (reviews, documents, threads): the database is the source of truth, so
+# every process indexes the same sources. Removal is a tombstone (deleted_at) other processes can see.
+knowledge_sources = Table(
+    "knowledge_sources",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("campaign_id", String(32), nullable=True),
+    Column("channel", String(32), nullable=False, default=""),
+    Column("created_by", String(32), nullable=False, default=""),
+    Column("created_at", Float, nullable=False),
+    Column("deleted_at", Float, nullable=True),
+)

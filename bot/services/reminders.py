@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.adapters.scheduler import last_due
+from bot.adapters.triggers import last_due
 from bot.domain.checklists import Checklist
 from bot.domain.clock import Clock, now_in
 from bot.domain.errors import NotAllowed, NotFound, OpsbotError

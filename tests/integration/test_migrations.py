@@ -10,12 +10,10 @@ import os
 import shutil
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-import psycopg
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -42,29 +40,11 @@ from bot.adapters.state_store import SqlStateStore
 from bot.domain.errors import SchemaOutOfDate
 from bot.domain.when import OneOff, Recurring
 from tests.fixtures.legacy.make_legacy_databases import LEGACY
+from tests.postgres import own_postgres_database
 
 LEGACY_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "legacy"
 POSTGRES = os.environ.get("OPSBOT_TEST_DATABASE_URL", "")
 ROOT = Path(__file__).resolve().parent.parent.parent
-
-
-def _postgres_database(dump: str | None) -> Iterator[str]:
-    """A database of its own in the test server, loaded from `dump` if given, dropped afterwards."""
-    if not POSTGRES:
-        pytest.skip("OPSBOT_TEST_DATABASE_URL is not set")
-    name = f"opsbot_migrations_{uuid.uuid4().hex[:10]}"
-    server = make_url(POSTGRES)
-    with psycopg.connect(POSTGRES, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        url = server.set(database=name).render_as_string(hide_password=False)
-        if dump is not None:
-            with psycopg.connect(url, autocommit=True) as loader:
-                loader.execute(dump.encode())  # several statements, no parameters: one simple query
-        yield url.replace("postgresql://", "postgresql+psycopg://", 1)
-    finally:
-        with psycopg.connect(POSTGRES, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
@@ -76,7 +56,10 @@ def legacy_sqlite(tmp_path: Path) -> str:
 
 @pytest.fixture
 def legacy_postgresql() -> Iterator[str]:
-    yield from _postgres_database((LEGACY_DIR / "main-782b98a.postgresql.sql").read_text(encoding="utf-8"))
+    with own_postgres_database(
+        (LEGACY_DIR / "main-782b98a.postgresql.sql").read_text(encoding="utf-8")
+    ) as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -88,13 +71,15 @@ def legacy(request: pytest.FixtureRequest) -> Iterator[Engine]:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    databases = _postgres_database(None) if request.param == "postgresql" else None
-    url = next(databases) if databases else f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
-    if databases:
-        next(databases, None)
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
+        yield engine
+        engine.dispose()
+        return
+    with own_postgres_database() as url:
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()
 
 
 def _schema_differences(engine: Engine) -> list[object]:

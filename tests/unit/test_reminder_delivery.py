@@ -6,7 +6,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from bot.adapters.holiday_calendar import ChinaWorkCalendar
-from bot.adapters.scheduler import last_due, trigger_for
+from bot.adapters.triggers import last_due, trigger_for
 from bot.domain.reminders import Reminder, describe, schedule_from_json, schedule_to_json
 from bot.domain.when import OneOff, Recurring
 
