@@ -15,3 +15,14 @@ _TO_ASCII_SPACE = str.maketrans(dict.fromkeys(_SPACES, " "))
 def normalize_spaces(text: str) -> str:
     """Every Unicode space becomes an ASCII space, one for one, so `remind　me` splits like `remind me`."""
     return text.translate(_TO_ASCII_SPACE)
+
+
+# C0 control characters except tab and line breaks, DEL, and lone UTF-16 surrogates (which JSON can
+# carry but UTF-8 cannot encode): PostgreSQL refuses NUL in text, and none of them mean anything here.
+_CONTROL = {code: None for code in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F)}
+_CONTROL.update({code: None for code in range(0xD800, 0xE000)})
+
+
+def without_control_characters(text: str) -> str:
+    """Typed or pasted text as it can be stored and shown: NUL, other control bytes and lone surrogates go."""
+    return text.translate(_CONTROL)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from bot.domain.spaces import without_control_characters
+
 
 @dataclass(frozen=True)
 class SlackRequest:
@@ -25,7 +27,7 @@ class SlackRequest:
     trigger_id: str = ""
 
     def with_text(self, text: str) -> SlackRequest:
-        return replace(self, text=text)
+        return replace(self, text=without_control_characters(text))
 
     @classmethod
     def from_command(cls, command: dict[str, Any]) -> SlackRequest:
@@ -34,7 +36,7 @@ class SlackRequest:
             enterprise_id=command.get("enterprise_id") or None,
             user_id=str(command.get("user_id") or ""),
             channel_id=str(command.get("channel_id") or ""),
-            text=str(command.get("text") or ""),
+            text=without_control_characters(str(command.get("text") or "")),
             response_url=str(command.get("response_url") or ""),
             trigger_id=str(command.get("trigger_id") or ""),
         )
@@ -49,7 +51,7 @@ class SlackRequest:
             enterprise_id=body.get("enterprise_id") or None,
             user_id=str(event.get("user") or ""),
             channel_id=str(event.get("channel") or ""),
-            text=str(event.get("text") or ""),
+            text=without_control_characters(str(event.get("text") or "")),
             ts=str(event.get("ts") or ""),
             thread_ts=event.get("thread_ts") or None,
         )
