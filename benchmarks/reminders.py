@@ -4,7 +4,8 @@
 
 - time to schedule N reminders (stored, then added to the persistent job store);
 - lateness (fire time minus due time) when M reminders fall due at the same moment, each claimed
-  in the state database exactly as a real delivery is (the Slack post itself is not included);
+  and marked sent in `reminder_deliveries` exactly as a real delivery is (the Slack post itself is
+  not included);
 - peak resident memory of this process.
 """
 
@@ -23,14 +24,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from benchmarks.speed import percentile
+from bot.adapters.checklist_store import SqlChecklistStore
 from bot.adapters.database import make_engine
+from bot.adapters.delivery_store import SqlDeliveries
+from bot.adapters.holiday_calendar import ChinaWorkCalendar
 from bot.adapters.migrate import upgrade
 from bot.adapters.reminder_store import SqlReminderStore
 from bot.adapters.scheduler import ReminderScheduler
-from bot.adapters.state_store import SqlStateStore
 from bot.domain.clock import SystemClock
 from bot.domain.reminders import Reminder
 from bot.domain.when import OneOff, Recurring
+from bot.services.reminder_delivery import ReminderDelivery, RetryPolicy
 
 ROOT = Path(__file__).resolve().parent.parent
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -42,7 +46,16 @@ def run(count: int, same_minute: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as scratch:
         engine = make_engine(f"sqlite:///{Path(scratch) / 'state.sqlite3'}")
         upgrade(engine)
-        store, state = SqlReminderStore(engine), SqlStateStore(engine)
+        store = SqlReminderStore(engine)
+        delivery = ReminderDelivery(
+            store,
+            SqlDeliveries(engine),
+            SqlChecklistStore(engine),
+            ChinaWorkCalendar.from_file(Path(scratch) / "holidays.toml"),
+            CLOCK,
+            list,
+            RetryPolicy(),
+        )
         due_at: dict[str, datetime] = {}
         lateness: list[float] = []
         finished = threading.Event()
@@ -50,9 +63,13 @@ def run(count: int, same_minute: int) -> dict[str, Any]:
 
         def deliver(reminder_id: str, _scheduled: datetime | None) -> None:
             fired = CLOCK.now()
-            due = due_at.get(reminder_id)
-            if due is None or not state.claim(f"reminder:{reminder_id}:{due:%Y%m%dT%H%M%S}"):
+            if reminder_id not in due_at:
                 return
+            claimed = delivery.claim_due(reminder_id)  # the real claim row, as production takes it
+            if claimed is None:
+                return
+            delivery.delivered(claimed)
+            due = claimed.due
             with lock:
                 lateness.append((fired - due).total_seconds())
                 if len(lateness) >= same_minute:

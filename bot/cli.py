@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
+import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
+from types import FrameType
 from typing import TYPE_CHECKING, TextIO
 
 from pydantic import ValidationError
@@ -23,6 +28,8 @@ if TYPE_CHECKING:
 
 EXIT_USAGE = 2
 EXIT_UNAVAILABLE = 1
+# After SIGTERM: HTTP requests in flight get 3 s, answers and reminder jobs this long; exit within 10 s.
+STOP_WORK_S = 5.0
 PROGRESS_MIN_RECORDS = 256
 
 
@@ -150,11 +157,10 @@ def _serve(settings: Settings, port: int | None, force_http: bool) -> int:
         print(f"opsbot: {error}", file=sys.stderr)
         return EXIT_USAGE
     from bot.container import bootstrap, bootstrap_slack
-    from bot.logging_setup import RedactingFilter, configure_logging
+    from bot.logging_setup import RedactingFilter
     from bot.slack.server import serve_http, serve_socket_mode
 
     secrets = [credentials.bot_token, credentials.signing_secret, credentials.app_token or ""]
-    configure_logging(logging.INFO, secrets)
     try:
         container = bootstrap(settings)
         runtime = bootstrap_slack(container, credentials)
@@ -164,15 +170,38 @@ def _serve(settings: Settings, port: int | None, force_http: bool) -> int:
         return EXIT_UNAVAILABLE
     runtime.load_knowledge_in_background(container.knowledge)
     runtime.scheduler.start()
+    stop = _stop_on_signals()
+    started = True
     if credentials.app_token:
-        serve_socket_mode(runtime.app, credentials.app_token)
+        serve_socket_mode(runtime.app, credentials.app_token, stop, runtime.health, settings.health_port)
     else:
-        serve_http(runtime.asgi, port or settings.port)
-    return 0
+        started = serve_http(runtime.asgi, port or settings.port, stop=stop)
+    logging.getLogger(__name__).warning("stopping: finishing work in flight")
+    if not runtime.stop(STOP_WORK_S):
+        # Worker threads still busy would hold the interpreter open past the deadline; what they
+        # claimed has been handed back, so leave now.
+        logging.shutdown()
+        os._exit(EXIT_UNAVAILABLE)
+    # The collector would walk the whole loaded index once more at exit (seconds); nothing in it
+    # needs finalizing, and the exit must come within 10 s of SIGTERM.
+    gc.freeze()
+    return 0 if started else EXIT_UNAVAILABLE
+
+
+def _stop_on_signals() -> threading.Event:
+    """SIGTERM (and Ctrl-C) ask `serve` to stop gracefully instead of dying mid-work."""
+    stop = threading.Event()
+
+    def handle(_signum: int, _frame: FrameType | None) -> None:
+        # Setting an Event takes its lock, which the interrupted main thread may be holding.
+        threading.Thread(target=stop.set, name="stop-signal").start()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, handle)
+    return stop
 
 
 def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, out: TextIO | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="opsbot: %(message)s", stream=sys.stderr)
     out = out or sys.stdout
     args = _parser().parse_args(argv)
     try:
@@ -180,6 +209,9 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, out: Te
     except ValidationError as error:
         print(f"opsbot: {_settings_error(error)}", file=sys.stderr)
         return EXIT_USAGE
+    from bot.logging_setup import configure_from_settings
+
+    configure_from_settings(settings, logging.INFO if args.command == "serve" else logging.WARNING)
     if args.command == "serve":
         return _serve(settings, args.port, args.http)
     if args.command == "migrate":

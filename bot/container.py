@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,12 +23,19 @@ from bot.domain.working_days import WorkCalendar
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.glossary import Glossary
 from bot.knowledge.indexer import ProgressFactory
+from bot.resources import shipped_dir
 from bot.settings import Settings
 from bot.slack.config import SlackCredentials
 
+if TYPE_CHECKING:  # built lazily in bootstrap_slack: the terminal needs no database
+    from bot.adapters.delivery_store import SqlDeliveries
+    from bot.adapters.state_store import SqlStateStore
+
 log = logging.getLogger(__name__)
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+# Sent and failed deliveries are kept a month for answering "did it go out?", then purged.
+FINISHED_DELIVERIES_KEPT_S = 30 * 86400
+PROMPTS_DIR = shipped_dir("prompts")
 
 
 class KnowledgeRetriever:
@@ -90,7 +98,6 @@ def bootstrap(
         Glossary.load(),
         lambda text: np.asarray(embeddings.embed_query(text), dtype=np.float32),
         progress,
-        extra_dirs=(settings.reviews_dir,),
     )
     answerer = Answerer(
         KnowledgeRetriever(knowledge),
@@ -117,6 +124,25 @@ class SlackRuntime:
     scheduler: Any = None
     reminders: Any = None
     engine: Any = None
+    health: Any = None  # bot.health.Health: what /healthz and /readyz report
+    # Makes deliveries this process claimed but did not post claimable again at once (claimed_until =
+    # now), so the next leader need not wait for the claims to expire. None until deliveries have states.
+    hand_back_deliveries: Callable[[], object] | None = None
+
+    def stop(self, timeout: float) -> bool:
+        """Once no new requests come in: finish the answers and reminder jobs in flight, hand back
+        unposted deliveries, step down as leader. False if some work was still running at `timeout`."""
+        deadline = time.monotonic() + timeout
+        answered = bool(self.responder.drain(timeout / 2))
+        if not answered:
+            log.warning("answers were still being written at shutdown")
+        posted = True
+        if self.scheduler is not None:
+            remaining = max(0.1, deadline - time.monotonic())
+            posted = bool(self.scheduler.shutdown(remaining, self.hand_back_deliveries))
+        if self.engine is not None:
+            self.engine.dispose()
+        return answered and posted
 
     def load_knowledge_in_background(self, knowledge: KnowledgeBase) -> threading.Thread:
         """Index and load while the server already accepts requests; /healthz says 503 until done."""
@@ -139,22 +165,33 @@ def review_questions(knowledge: KnowledgeBase) -> list[str]:
     return found[1] if found else []
 
 
+def keep_house(state: SqlStateStore, deliveries: SqlDeliveries, clock: Clock) -> None:
+    """What the scheduler's leader purges while running: old seen-event claims and finished deliveries."""
+    state.forget_old_claims()
+    deliveries.forget_finished(before=clock.now().timestamp() - FINISHED_DELIVERIES_KEPT_S)
+
+
 def bootstrap_slack(container: Container, credentials: SlackCredentials) -> SlackRuntime:
     """Build the state store, the Web API client, the responder and the Bolt app."""
     from bot.adapters.checklist_store import SqlChecklistStore
     from bot.adapters.database import make_engine
+    from bot.adapters.delivery_store import SqlDeliveries
+    from bot.adapters.knowledge_source_store import SqlKnowledgeSources
     from bot.adapters.migrate import prepare_for_serving
     from bot.adapters.reminder_store import SqlReminderStore
     from bot.adapters.scheduler import ReminderScheduler
     from bot.adapters.state_store import SqlStateStore
+    from bot.health import Health, WriteFailures, database_check, scheduler_check
     from bot.services.answers import AnswerService
     from bot.services.checklists import ChecklistService
+    from bot.services.reminder_delivery import ReminderDelivery, RetryPolicy
     from bot.services.reminders import ReminderService
     from bot.services.reviews import ReviewService
     from bot.slack.app import build_app, make_web_client
     from bot.slack.checklists import ChecklistResponder
     from bot.slack.listeners.context import Services
-    from bot.slack.reminders import ReminderResponder, SlackPeople
+    from bot.slack.people import SlackPeople
+    from bot.slack.reminders import ReminderResponder
     from bot.slack.replies import Replier
     from bot.slack.responder import SlackResponder, post_to_response_url
     from bot.slack.reviews import ReviewResponder
@@ -163,42 +200,88 @@ def bootstrap_slack(container: Container, credentials: SlackCredentials) -> Slac
     settings = container.settings
     engine = make_engine(settings.database)
     prepare_for_serving(engine)  # SQLite upgrades itself; PostgreSQL must be migrated already
+    writes = WriteFailures()
+    writes.watch(engine)
     state = SqlStateStore(engine)
     state.forget_old_claims()
-    client = make_web_client(credentials, settings.slack_api_url)
+    # Reviews live in the database, shared by every process; files from older versions come in once.
+    knowledge_sources = SqlKnowledgeSources(engine)
+    knowledge_sources.import_legacy_reviews(settings.reviews_dir)
+    container.knowledge.attach_sources(knowledge_sources)
+    client = make_web_client(
+        credentials, settings.slack_api_url, settings.slack_timeout_s, settings.slack_max_retry_wait_s
+    )
     replier = Replier(client, post_to_response_url)
     workers = ThreadPoolExecutor(max_workers=settings.answer_workers, thread_name_prefix="answer")
     responder = SlackResponder(AnswerService(container.answerer, state), state, client, workers)
     checklist_store = SqlChecklistStore(engine)
+    people = SlackPeople(client)
     questions = lambda: review_questions(container.knowledge)  # noqa: E731  (read when needed: the playbook may change)
+    reminder_store = SqlReminderStore(engine)
     reminder_service = ReminderService(
-        SqlReminderStore(engine),
+        reminder_store,
         state,
         checklist_store,
         container.calendar,
         container.clock,
-        SlackPeople(client),
+        people,
         questions,
         settings.timezone,
     )
-    reminders = ReminderResponder(reminder_service, client, replier)
+    deliveries = SqlDeliveries(engine)
+    delivery = ReminderDelivery(
+        reminder_store,
+        deliveries,
+        checklist_store,
+        container.calendar,
+        container.clock,
+        questions,
+        RetryPolicy(settings.reminder_retry_backoff_s, settings.reminder_claim_s),
+    )
+    reminders = ReminderResponder(reminder_service, client, replier, delivery)
     review_service = ReviewService(
         checklist_store,
         questions,
-        settings.reviews_dir,
+        knowledge_sources,
         container.clock,
         on_review_saved=container.knowledge.refresh,
     )
     reviews = ReviewResponder(review_service, client)
     checklist_service = ChecklistService(
-        container.drafter, checklist_store, container.clock, reminder_service
+        container.drafter, checklist_store, container.clock, reminder_service, people
     )
     checklists = ChecklistResponder(checklist_service, client, replier)
     scheduler = ReminderScheduler(
-        engine, reminders.deliver, reminders.report_missed, settings.reminder_grace_s, container.clock
+        engine,
+        reminders.deliver,
+        reminders.report_missed,
+        settings.reminder_grace_s,
+        container.clock,
+        housekeeping=lambda: keep_house(state, deliveries, container.clock),
+        active_reminders=reminder_store.active,
     )
     reminder_service.timer = scheduler
+    scheduler.add_sweep(reminders.sweep, settings.reminder_sweep_s)
     services = Services(settings, responder, state, checklists, reminders, reviews, replier)
     app = build_app(credentials, services, client)
     ready = threading.Event()
-    return SlackRuntime(app, OpsbotAsgi(app, ready.is_set), responder, ready, scheduler, reminders, engine)
+    health = Health(
+        {
+            "knowledge": lambda: None if ready.is_set() else "loading the knowledge base",
+            "database": database_check(engine),
+            "scheduler": scheduler_check(scheduler.leader_known),
+        },
+        writes,
+    )
+    asgi = OpsbotAsgi(app, health)
+    return SlackRuntime(
+        app,
+        asgi,
+        responder,
+        ready,
+        scheduler,
+        reminders,
+        engine,
+        health,
+        hand_back_deliveries=delivery.hand_back,
+    )

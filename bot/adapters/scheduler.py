@@ -1,38 +1,46 @@
 """APScheduler 3 with a SQLAlchemy job store: persisted jobs call `fire_reminder(reminder_id)` only.
 
-Only one process runs the scheduler at a time (a lease row in the database); the others keep the job
-store in paused mode so they can still add and remove jobs. Deliveries are also claimed per
-(reminder, due time), so even two schedulers that overlap during a hand-over post a reminder once.
+Only one process runs the scheduler at a time (`bot.adapters.leadership`: a lock freed when its
+holder dies); the others keep the job store in paused mode so they can still add and remove jobs.
+Deliveries are also claimed per (reminder, due time), so even two schedulers that overlap during a
+hand-over post a reminder once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from apscheduler.events import EVENT_JOB_MISSED, JobExecutionEvent
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import Engine, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine
 
 from bot.adapters import reminder_jobs
-from bot.adapters.schema import scheduler_leader
+from bot.adapters.leadership import Leadership, leadership_for
+from bot.adapters.schema import JOB_TABLE
 from bot.adapters.triggers import trigger_for
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.reminders import Reminder
+from bot.domain.when import OneOff
 
 log = logging.getLogger(__name__)
 
 JOB_FUNCTION = "bot.adapters.reminder_jobs:fire_reminder"
-LEASE_S = 15.0
+# A standby tries to lead this often, so it takes over within seconds of the leader's lock being freed.
 HEARTBEAT_S = 3.0
+# The leader checks that it still holds the lock (and polls the job store) this often.
+LEADER_CHECK_S = 1.0
+# The leader runs housekeeping (purging old seen-event claims) this often while it runs.
+HOUSEKEEPING_S = 3600.0
 
 # What the running process does when a job is missed; firing itself is registered in reminder_jobs.
 _report_missed: Callable[[str, datetime], None] | None = None
@@ -51,6 +59,9 @@ class ReminderScheduler:
         report_missed: Callable[[str, datetime], None],
         grace_s: int = 3600,
         clock: Clock | None = None,
+        leadership: Leadership | None = None,
+        housekeeping: Callable[[], object] | None = None,
+        active_reminders: Callable[[], Iterable[Reminder]] | None = None,
     ) -> None:
         self._clock = clock or SystemClock("UTC")
         global _report_missed
@@ -60,7 +71,7 @@ class ReminderScheduler:
         self._grace_s = grace_s
         self._identity = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
         self._scheduler = BackgroundScheduler(
-            jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename="apscheduler_jobs")},
+            jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE)},
             job_defaults={"coalesce": True, "misfire_grace_time": grace_s, "max_instances": 1},
             timezone=ZoneInfo("UTC"),
         )
@@ -68,77 +79,112 @@ class ReminderScheduler:
         self._stop = threading.Event()
         self._leading = False
         self._thread: threading.Thread | None = None
+        self._leadership = leadership or leadership_for(engine)
+        self._housekeeping = housekeeping
+        self._housekept_at: float | None = None
+        self._active_reminders = active_reminders
 
     # -- lifecycle -------------------------------------------------------------------------------
 
     def start(self) -> None:
         self._scheduler.start(paused=True)
-        self._thread = threading.Thread(target=self._lead_when_possible, name="scheduler-lease", daemon=True)
+        self._thread = threading.Thread(target=self._lead_when_possible, name="scheduler-leader", daemon=True)
         self._thread.start()
 
-    def shutdown(self) -> None:
+    def shutdown(self, timeout: float = 5.0, hand_back: Callable[[], object] | None = None) -> bool:
+        """Take no new jobs, let running ones finish within `timeout`, hand back what this process
+        claimed but did not post, then step down; False if a job was still running."""
         self._stop.set()
         if self._thread:
-            self._thread.join(timeout=5)
-        if self._leading:
-            with self._engine.begin() as db:
-                db.execute(
-                    update(scheduler_leader)
-                    .where(scheduler_leader.c.holder == self._identity)
-                    .values(expires_at=0.0)
-                )
+            self._thread.join(timeout=timeout)
+        finished = True
         if self._scheduler.running:
-            self._scheduler.shutdown(wait=False)
+            self._scheduler.pause()
+            # APScheduler's own shutdown waits for running jobs without a limit.
+            closer = threading.Thread(target=self._scheduler.shutdown, name="scheduler-stop", daemon=True)
+            closer.start()
+            closer.join(timeout)
+            finished = not closer.is_alive()
+            if not finished:
+                log.warning("a reminder job was still running at shutdown")
+        if hand_back is not None:
+            try:
+                hand_back()
+            except Exception as error:
+                log.warning("could not hand back claimed deliveries: %s", type(error).__name__)
+        self._leadership.release()
+        self._leading = False
+        return finished
 
     @property
     def leading(self) -> bool:
         return self._leading
 
+    def leader_known(self) -> bool | None:
+        """For readiness: whether some process (this one or another) leads; None if not started here."""
+        if self._thread is None or self._stop.is_set():
+            return None
+        if self._leading:
+            return True
+        try:
+            return self._leadership.holder() is not None
+        except Exception as error:
+            log.info("cannot tell who leads: %s", type(error).__name__)
+            return False
+
     def _lead_when_possible(self) -> None:
-        """Hold the lease while alive; poll the job store so jobs added by other processes fire on time."""
+        """Lead while the lock is ours; poll the job store so jobs added by other processes fire on time."""
         while not self._stop.is_set():
             leading = self._try_lease()
             if leading and not self._leading:
                 log.warning("this process now runs the reminder scheduler")
+                self._realign_jobs()
                 self._scheduler.resume()
             elif not leading and self._leading:
-                log.warning("another process took over the reminder scheduler")
+                log.warning("lost the scheduler lock; another process may run the reminders now")
                 self._scheduler.pause()
             self._leading = leading
             if leading:
                 self._scheduler.wakeup()
-            self._stop.wait(HEARTBEAT_S if not leading else 1.0)
+                self._housekeep()
+            self._stop.wait(LEADER_CHECK_S if leading else HEARTBEAT_S)
 
     def _try_lease(self) -> bool:
-        now = time.time()
+        """Keep leading if the lock is still ours, else try to take it; never raises."""
         try:
-            with self._engine.begin() as db:
-                taken = db.execute(
-                    update(scheduler_leader)
-                    .where(scheduler_leader.c.name == "reminders")
-                    .where(
-                        (scheduler_leader.c.holder == self._identity) | (scheduler_leader.c.expires_at < now)
-                    )
-                    .values(holder=self._identity, expires_at=now + LEASE_S)
-                ).rowcount
-                if taken:
-                    return True
-                exists = db.execute(
-                    select(scheduler_leader.c.name).where(scheduler_leader.c.name == "reminders")
-                ).first()
-                if exists:
-                    return False
-                db.execute(
-                    insert(scheduler_leader).values(
-                        name="reminders", holder=self._identity, expires_at=now + LEASE_S
-                    )
-                )
-                return True
-        except IntegrityError:
-            return False
+            return self._leadership.still_held() if self._leading else self._leadership.try_acquire()
         except Exception as error:
-            log.warning("scheduler lease check failed: %s", type(error).__name__)
-            return self._leading
+            log.warning("scheduler leadership check failed: %s", type(error).__name__)
+            return False
+
+    def _realign_jobs(self) -> None:
+        """Stored repeating jobs whose trigger an older version built differently (before issue 9, "every
+        Friday … skip holidays" was stored as every day) get today's trigger, once, by the new leader."""
+        if self._active_reminders is None:
+            return
+        try:
+            for reminder in self._active_reminders():
+                if isinstance(reminder.schedule, OneOff):
+                    continue
+                job = self._scheduler.get_job(reminder.reminder_id)
+                if job is not None and repr(job.trigger) != repr(trigger_for(reminder)):
+                    log.warning("reminder %s: its stored trigger is rebuilt", reminder.reminder_id)
+                    self.schedule(reminder)
+        except Exception as error:
+            log.warning("could not check stored reminder jobs: %s", type(error).__name__)
+
+    def _housekeep(self) -> None:
+        """Only the leader purges, so replicas do not all scan the same tables every hour."""
+        now = time.monotonic()
+        if self._housekeeping is None or (
+            self._housekept_at is not None and now - self._housekept_at < HOUSEKEEPING_S
+        ):
+            return
+        self._housekept_at = now
+        try:
+            self._housekeeping()
+        except Exception as error:
+            log.warning("housekeeping failed: %s", type(error).__name__)
 
     # -- jobs ------------------------------------------------------------------------------------
 
@@ -166,6 +212,23 @@ class ReminderScheduler:
             self._scheduler.remove_job(reminder_id)
         except Exception:  # already fired (one-off) or never scheduled
             log.info("no job to remove for reminder %s", reminder_id)
+
+    def add_sweep(self, sweep: Callable[[], None], every_s: float) -> None:
+        """Run `sweep` (due retries, deliveries whose process died) as soon as this process leads
+        and every `every_s` while it does; an in-memory job, since every process adds its own."""
+        with contextlib.suppress(ValueError):  # the store is there from an earlier call
+            self._scheduler.add_jobstore(MemoryJobStore(), "local")
+        self._scheduler.add_job(
+            sweep,
+            "interval",
+            seconds=every_s,
+            id="delivery-sweep",
+            jobstore="local",
+            replace_existing=True,
+            next_run_time=SystemClock("UTC").now(),  # APScheduler waits on the machine's clock
+            misfire_grace_time=None,
+            coalesce=True,
+        )
 
     def next_run(self, reminder_id: str) -> datetime | None:
         job = self._scheduler.get_job(reminder_id)

@@ -25,7 +25,9 @@ from sqlalchemy import (
 metadata = MetaData()
 
 # Tables created by APScheduler, not by our migrations.
-FOREIGN_TABLES = frozenset({"apscheduler_jobs"})
+# APScheduler's job table: created in its own layout by `migrate.upgrade`, used by the job store.
+JOB_TABLE = "apscheduler_jobs"
+FOREIGN_TABLES = frozenset({JOB_TABLE})
 
 answers = Table(
     "answers",

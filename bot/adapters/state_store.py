@@ -7,13 +7,19 @@ import time
 import uuid
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, delete, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.adapters.schema import answers, greeted_users, processed_events
 from bot.adapters.schema import feedback as feedback  # re-exported: tests read votes from it
 
 DEDUPE_TTL_S = 24 * 3600
+# A claim not marked answered within this long belongs to a dead process: Slack's retry (which comes
+# only when our acknowledgement did not arrive) takes it over. Live acknowledgements take milliseconds.
+EVENT_LEASE_S = 30.0
+# Marks a claimed event as answered, as a row of its own so the table keeps its two columns.
+ANSWERED = "answered:"
+_KEY_CHARS = 200 - len(ANSWERED)
 
 
 class SqlStateStore:
@@ -75,11 +81,43 @@ class SqlStateStore:
             return False
         return True
 
-    def forget_old_claims(self) -> None:
+    def claim_event(self, key: str, lease_s: float = EVENT_LEASE_S) -> bool:
+        """True for the first delivery of an event, and for a retry of one whose claimant died.
+
+        A claim is in flight until `mark_answered`; a retry finding it answered, or in flight for less
+        than `lease_s`, gets False (acknowledged, not answered twice). An expired claim is taken over
+        by one compare-and-set, so of two racing retries only one wins.
+        """
+        key = key[:_KEY_CHARS]
+        if self.claim(key):
+            return True
+        now = time.time()
+        marks = processed_events.alias("marks")
+        answered = exists().where(marks.c.key == ANSWERED + key)
         with self._engine.begin() as db:
-            db.execute(
-                delete(processed_events).where(processed_events.c.created_at < time.time() - DEDUPE_TTL_S)
+            taken = db.execute(
+                update(processed_events)
+                .where(
+                    processed_events.c.key == key,
+                    processed_events.c.created_at < now - lease_s,
+                    ~answered,
+                )
+                .values(created_at=now)
             )
+        return bool(taken.rowcount == 1)
+
+    def mark_answered(self, keys: list[str]) -> None:
+        """The claimed events were answered: a later retry of them is only acknowledged."""
+        for key in keys:
+            self.claim(ANSWERED + key[:_KEY_CHARS])
+
+    def forget_old_claims(self, now: float | None = None, max_age_s: float = DEDUPE_TTL_S) -> int:
+        """Drop seen events and claims older than Slack ever retries; run at start and hourly by the
+        scheduler's leader. `now` is on the clock the claims were written with (the machine's)."""
+        cutoff = (time.time() if now is None else now) - max_age_s
+        with self._engine.begin() as db:
+            purged = db.execute(delete(processed_events).where(processed_events.c.created_at < cutoff))
+        return int(purged.rowcount or 0)
 
     def greet_once(self, user_id: str) -> bool:
         try:

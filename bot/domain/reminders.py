@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.domain.when import OneOff, Recurring, Schedule
+from bot.domain.when import EVERY_DAY, MONDAY_TO_FRIDAY, OneOff, Recurring, Schedule
 from bot.domain.working_days import WorkCalendar, shift_workdays
 
 # Campaign reminders: evaluation the next working day after the end, the review (复盘) three after.
@@ -30,7 +30,7 @@ class Reminder:
     schedule: Schedule
     kind: str = "message"  # message | evaluation | review
     campaign_id: str | None = None
-    status: str = "active"  # active | done | cancelled | missed
+    status: str = "active"  # active | done | cancelled | missed | failed
 
 
 def schedule_to_json(schedule: Schedule) -> dict[str, Any]:
@@ -46,6 +46,7 @@ def schedule_to_json(schedule: Schedule) -> dict[str, Any]:
 
 
 def schedule_from_json(data: dict[str, Any]) -> Schedule:
+    """Reads every form ever stored; Recurring itself reads old Monday–Friday working-day rows."""
     if data["type"] == "once":
         return OneOff(datetime.fromisoformat(data["at"]))
     hour, minute = (int(part) for part in data["at"].split(":"))
@@ -54,25 +55,44 @@ def schedule_from_json(data: dict[str, Any]) -> Schedule:
     )
 
 
+def due_on(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """The instant a daily time falls on `day` in `zone`, as the clock on the wall shows it.
+
+    A time that happens twice (the hour repeated when daylight saving ends) is due the first time; a
+    time that never happens (skipped when clocks go forward) is due when it would have, which the
+    wall clock shows an hour later. APScheduler's CronTrigger fires at these same instants.
+    """
+    return datetime.combine(day, at, tzinfo=zone).astimezone(UTC).astimezone(zone)
+
+
+def _local(moment: datetime, timezone: str) -> datetime:
+    try:
+        return moment.astimezone(ZoneInfo(timezone))
+    except (OverflowError, ValueError):
+        return moment  # a row saved before far-future dates were refused (9999-12-31) still lists
+
+
 def describe(schedule: Schedule, timezone: str) -> str:
-    """`Every Friday 16:00 (Asia/Shanghai)`, `2026-12-05 09:00 (Asia/Shanghai)`."""
+    """`Every Friday 16:00 (Asia/Shanghai)`, `Every Friday 16:00, skipping holidays / 跳过节假日 (…)`."""
     if isinstance(schedule, OneOff):
-        return f"{schedule.at.astimezone(ZoneInfo(timezone)):%Y-%m-%d %H:%M} ({timezone})"
+        return f"{_local(schedule.at, timezone):%Y-%m-%d %H:%M} ({timezone})"
     days = sorted(schedule.weekdays)
-    if schedule.workdays_only:
-        when = "Every working day (China's calendar)"
-    elif days == list(range(5)):
-        when = "Every weekday"
-    elif days == list(range(7)):
+    skipping = ", skipping holidays / 跳过节假日" if schedule.workdays_only else ""
+    if schedule.every_working_day:
+        when, skipping = "Every working day / 每个工作日 (China's calendar)", ""
+    elif schedule.weekdays == EVERY_DAY:
         when = "Every day"
+    elif schedule.weekdays == MONDAY_TO_FRIDAY:
+        when = "Every Monday–Friday"  # saved before "every weekday" came to mean China's working days
     else:
         when = "Every " + ", ".join(_DAY_NAMES[day] for day in days)
-    return f"{when} {schedule.at:%H:%M} ({timezone})"
+    return f"{when} {schedule.at:%H:%M}{skipping} ({timezone})"
 
 
-def may_cancel(reminder: Reminder, user: str, user_is_admin: bool) -> bool:
-    """Its creator may cancel a reminder, and so may a workspace admin or owner."""
-    return reminder.creator == user or user_is_admin
+def may_cancel(reminder: Reminder, user: str, user_is_admin: bool, user_is_member: bool = False) -> bool:
+    """Its creator may cancel a reminder, and so may a workspace admin or owner, and anyone in the
+    channel it posts into (they are the ones it disturbs)."""
+    return reminder.creator == user or user_is_admin or user_is_member
 
 
 def campaign_review_days(end: date, calendar: WorkCalendar) -> dict[str, date]:
@@ -93,5 +113,6 @@ def campaign_review_times(end: date, calendar: WorkCalendar, timezone: str) -> d
 
 
 def is_late(due: datetime, now: datetime, after: timedelta = timedelta(minutes=1)) -> bool:
-    """A reminder posted more than a minute after its time says so."""
-    return now - due > after
+    """A reminder posted more than a minute after its time says so (measured in real time, across a
+    daylight-saving change too)."""
+    return now.astimezone(UTC) - due.astimezone(UTC) > after

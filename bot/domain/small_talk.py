@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from pathlib import Path
 
 from bot.domain.language import detect_language
 from bot.domain.models import Language
 from bot.domain.spaces import normalize_spaces
+from bot.resources import shipped_dir
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent.parent / "prompts"
+PROMPTS_DIR = shipped_dir("prompts")
 # Longer than this is a message with something to say, whatever its words.
 MAX_SMALL_TALK_CHARS = 60
 

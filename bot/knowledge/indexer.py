@@ -1,4 +1,4 @@
-"""Incremental indexing: unchanged files are skipped, edited ones replaced, deleted ones removed."""
+"""Incremental indexing: unchanged sources are skipped, edited ones replaced, deleted ones removed."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from importlib import resources
 from pathlib import Path
 
 from bot.domain.models import Chunk
+from bot.domain.sources import KnowledgeSource, is_run_time_source
 from bot.knowledge.documents import knowledge_files, read_document, source_name
+from bot.knowledge.sources import chunks_for_source, source_fingerprint
 from bot.knowledge.splitter import SECTION_SEPARATOR, fingerprint_version, split_document
 from bot.knowledge.store import IndexRecord, KnowledgeStore
 
@@ -121,39 +123,35 @@ def complete_fingerprints(metadatas: Sequence[dict[str, object]]) -> dict[str, s
 
 
 class KnowledgeIndexer:
-    """Brings a store in line with the knowledge directory, embedding only what changed."""
+    """Brings a store in line with the knowledge directory and the run-time sources, embedding only what changed.
+
+    Several processes may share one store, so a source is deleted only when this process knows it is
+    gone: a knowledge file no longer in the directory, or a run-time source tombstoned in the database.
+    A run-time source it has not heard of yet was added by another process and is left alone.
+    """
 
     def __init__(
         self,
         store: KnowledgeStore,
         knowledge_dir: Path,
         progress: ProgressFactory | None = None,
-        extra_dirs: tuple[Path, ...] = (),
+        sources: Sequence[KnowledgeSource] = (),
     ):
         self._store = store
         self._knowledge_dir = knowledge_dir
-        self._extra_dirs = extra_dirs
+        self._sources = sources
         self._progress = progress
 
     def sync(self) -> IndexReport:
         report = IndexReport(rebuilt_reason=self._store.was_rebuilt_reason)
-        wanted: dict[str, tuple[str, list[IndexRecord]]] = {}
-        paths = [(self._knowledge_dir, path) for path in knowledge_files(self._knowledge_dir)]
-        paths += [
-            (extra, path) for extra in self._extra_dirs if extra.is_dir() for path in knowledge_files(extra)
-        ]
-        for root, path in paths:
-            document = read_document(path, source_name(root, path))
-            fingerprint = fingerprint_version(document)
-            wanted[document.source] = (fingerprint, records_for_chunks(split_document(document), fingerprint))
-        background = background_records()
-        wanted[BACKGROUND_SOURCE] = (background[0].fingerprint if background else "bg:none", background)
-
+        wanted = self._wanted()
+        tombstoned = {source.source for source in self._sources if source.deleted_at is not None}
         stored = complete_fingerprints(self._store.metadatas())
         pending: list[IndexRecord] = []
         for source in sorted(set(stored) - set(wanted)):
-            self._store.delete_source(source)
-            report.removed.append(source)
+            if source in tombstoned or not is_run_time_source(source):
+                self._store.delete_source(source)
+                report.removed.append(source)
         for source, (fingerprint, records) in wanted.items():
             if stored.get(source) == fingerprint:
                 report.unchanged.append(source)
@@ -168,6 +166,22 @@ class KnowledgeIndexer:
             if BACKGROUND_SOURCE in names:
                 names.remove(BACKGROUND_SOURCE)
         return report
+
+    def _wanted(self) -> dict[str, tuple[str, list[IndexRecord]]]:
+        """Each source that should be in the store: its fingerprint and its records."""
+        wanted: dict[str, tuple[str, list[IndexRecord]]] = {}
+        for path in knowledge_files(self._knowledge_dir):
+            document = read_document(path, source_name(self._knowledge_dir, path))
+            fingerprint = fingerprint_version(document)
+            wanted[document.source] = (fingerprint, records_for_chunks(split_document(document), fingerprint))
+        for source in self._sources:
+            chunks = chunks_for_source(source) if source.deleted_at is None else []
+            if chunks:
+                fingerprint = source_fingerprint(source)
+                wanted[source.source] = (fingerprint, records_for_chunks(chunks, fingerprint))
+        background = background_records()
+        wanted[BACKGROUND_SOURCE] = (background[0].fingerprint if background else "bg:none", background)
+        return wanted
 
     def _embed(self, records: list[IndexRecord]) -> None:
         advance = self._progress(len(records)) if self._progress and records else None

@@ -13,6 +13,7 @@ import numpy as np
 
 from bot.domain.language import detect_language
 from bot.domain.models import Chunk, Passage
+from bot.domain.sources import is_run_time_source
 from bot.knowledge.bm25 import BM25Index
 from bot.knowledge.glossary import Glossary
 from bot.knowledge.indexer import section_tail
@@ -96,7 +97,11 @@ class HybridSearcher:
             if SECTION_SEPARATOR in chunk.section
         }
         self._is_overview = np.array([chunk.section in parents for chunk in self.chunks], dtype=np.float32)
-        parts = (chunk.section.split(SECTION_SEPARATOR) for chunk in self.chunks)
+        parts = (
+            chunk.section.split(SECTION_SEPARATOR)
+            for chunk in self.chunks
+            if not is_run_time_source(chunk.source)
+        )
         self._topics = list(dict.fromkeys(p[1] for p in parts if len(p) >= 2))
         self._bm25 = BM25Index(
             [tokenize(section_tail(c.section)) * 2 + tokenize(c.text) for c in self.chunks]
@@ -131,6 +136,8 @@ class HybridSearcher:
     def section(self, tail: str) -> tuple[str, list[str]] | None:
         """The first section whose path ends with `tail` (e.g. "活动运营 › 宣传推广"), with its chunk texts."""
         for chunk in self.chunks:
+            if is_run_time_source(chunk.source):  # a review is never the playbook's own section
+                continue
             if chunk.section == tail or chunk.section.endswith(SECTION_SEPARATOR + tail):
                 members = [c for c in self.chunks if (c.source, c.section) == (chunk.source, chunk.section)]
                 return chunk.section, [c.text for c in sorted(members, key=lambda c: c.position)]

@@ -56,7 +56,12 @@ def _blocks(body: str, is_markdown: bool) -> Iterator[tuple[int, str] | str]:
     yield from flush()
 
 
-def _stable_id(source: str, section: str, text: str, seen: dict[str, int]) -> str:
+def long_text_pieces(text: str) -> list[str]:
+    """A paragraph too long for one chunk, cut at sentence ends."""
+    return _long_text_splitter.split_text(text)
+
+
+def stable_id(source: str, section: str, text: str, seen: dict[str, int]) -> str:
     digest = hashlib.sha1(f"{source}\n{section}\n{text}".encode()).hexdigest()[:16]
     seen[digest] = seen.get(digest, 0) + 1
     return digest if seen[digest] == 1 else f"{digest}-{seen[digest]}"
@@ -80,7 +85,7 @@ def split_document(document: KnowledgeDocument) -> list[Chunk]:
             text = piece.strip()
             if not text:
                 continue
-            chunk_id = _stable_id(document.source, section, text, seen)
+            chunk_id = stable_id(document.source, section, text, seen)
             chunks.append(Chunk(chunk_id, document.source, section, text, position=len(chunks)))
     return chunks
 

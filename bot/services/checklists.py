@@ -10,7 +10,7 @@ from bot.domain.checklists import Checklist, tick_changes
 from bot.domain.clock import Clock
 from bot.domain.drafting import ChecklistDrafter, parse_request
 from bot.domain.errors import NotFound
-from bot.services.ports import CampaignSummary, ChecklistStore
+from bot.services.ports import CampaignSummary, ChecklistStore, People
 
 NO_SUCH_CAMPAIGN = (
     "这个频道里找不到这个活动,先用 /ops checklists 看看名字 / No such campaign in this channel."
@@ -43,11 +43,13 @@ class ChecklistService:
         store: ChecklistStore,
         clock: Clock,
         reminders: CampaignReminders | None = None,
+        people: People | None = None,
     ) -> None:
         self._drafter = drafter
         self._store = store
         self._clock = clock
         self.reminders = reminders
+        self._people = people
 
     def draft(self, text: str, channel: str, user: str) -> Checklist:
         """`双十二拉新活动 launch 2026-12-12 end 12月14日` → a saved checklist (raises on bad input)."""
@@ -104,6 +106,8 @@ class ChecklistService:
         self._check_channel(campaign_id, channel)
         if owner is not None and not _USER_ID.match(owner):
             raise NotFound(NO_SUCH_USER)
+        if owner is not None and self._people is not None and not self._people.is_person(owner):
+            raise NotFound(NO_SUCH_USER)  # unknown, deactivated or a bot: nobody to do the work
         self._store.set_stage_owner(campaign_id, stage_key, owner)
 
     def summaries(self, channel: str) -> list[CampaignSummary]:

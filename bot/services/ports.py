@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from bot.domain.checklists import Checklist
 from bot.domain.reminders import Reminder
+from bot.domain.sources import KnowledgeSource
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,12 @@ class ChecklistStore(Protocol):
     def save_review(self, campaign_id: str, author: str, answers: list[tuple[str, str]]) -> int: ...
 
 
+class KnowledgeSourceStore(Protocol):
+    """Knowledge added at run time (reviews), kept where every process indexes it from."""
+
+    def add(self, source: KnowledgeSource) -> None: ...
+
+
 class ReminderStore(Protocol):
     def add(self, reminder: Reminder) -> None: ...
 
@@ -103,3 +110,46 @@ class People(Protocol):
     def timezone_of(self, user: str) -> str | None: ...
 
     def is_admin(self, user: str) -> bool: ...
+
+    def is_member(self, channel: str, user: str) -> bool:
+        """True if the person belongs to the channel (False when the platform cannot tell)."""
+        ...
+
+    def is_person(self, user: str) -> bool:
+        """An existing, active human account: not unknown, deleted or a bot."""
+        ...
+
+
+@dataclass(frozen=True)
+class DeliveryKey:
+    """One delivery: a reminder at one of its due times (ISO 8601, UTC)."""
+
+    reminder_id: str
+    due: str
+
+
+class Deliveries(Protocol):
+    """Reminder deliveries with states: claimed → sent | retrying → … → sent | failed.
+
+    A claim holds until `claimed_until`; after that (the claimer died) anyone may take it over.
+    Times are seconds since the epoch on the app's clock.
+    """
+
+    def claim(self, key: DeliveryKey, owner: str, now: float, until: float) -> int | None:
+        """Take the delivery if it is new, its retry is due or its claim expired: the attempt
+        number (1 for the first), or None if someone else holds it or it is finished."""
+        ...
+
+    def sent(self, key: DeliveryKey, owner: str, now: float) -> None: ...
+
+    def retry_at(self, key: DeliveryKey, owner: str, at: float, error: str, now: float) -> None: ...
+
+    def failed(self, key: DeliveryKey, owner: str, error: str, now: float) -> None: ...
+
+    def waiting(self, now: float) -> list[DeliveryKey]:
+        """Deliveries a sweep should take: retries that are due and claims that expired."""
+        ...
+
+    def hand_back(self, owner: str, now: float) -> int:
+        """Make the owner's unfinished claims takeable at once (it is shutting down); how many."""
+        ...

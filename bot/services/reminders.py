@@ -1,4 +1,7 @@
-"""Reminders as use cases: create, list, cancel, campaign reviews, and what to post when one is due."""
+"""Reminders as use cases: create, list, cancel, campaign reviews, and telling about missed ones.
+
+Posting a due reminder (claims, retries, giving up) is `bot.services.reminder_delivery`.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +9,17 @@ import logging
 import re
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.adapters.triggers import last_due
 from bot.domain.checklists import Checklist
 from bot.domain.clock import Clock, now_in
 from bot.domain.errors import NotAllowed, NotFound, OpsbotError
 from bot.domain.reminders import (
     CAMPAIGN_REMINDER_KINDS,
-    REVIEW_KINDS,
     Reminder,
     campaign_review_times,
-    is_late,
     may_cancel,
 )
 from bot.domain.when import OneOff, parse_reminder
@@ -31,6 +31,12 @@ log = logging.getLogger(__name__)
 _CHANNEL_REF = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 NO_TARGET = "请先写提醒发到哪里:#频道、here 或 me。例如 `/ops remind #weekly 每周五下午4点 周报数据复盘`"
 
+# Replies to errors are escaped, so the channel is named by its id, not as a <#…> link.
+NOT_A_MEMBER = (
+    "你不在这个频道({channel})里,不能往那里发提醒 / You are not a member of the channel {channel}, "
+    "so you cannot set a reminder there (or opsbot cannot see its members: /invite @opsbot)."
+)
+
 
 class NoTarget(OpsbotError):
     """`/ops remind` without #channel, here or me first."""
@@ -40,21 +46,6 @@ class NoTarget(OpsbotError):
 class CreatedReminder:
     reminder: Reminder
     next_run: datetime | None
-
-
-@dataclass(frozen=True)
-class DueReminder:
-    """What to post for a reminder that is due now, decided once (claimed) for every process."""
-
-    reminder: Reminder
-    due: datetime
-    late: bool
-    progress: tuple[int, int] | None = None
-    review_questions: list[str] = field(default_factory=list)
-
-    @property
-    def asks_for_review(self) -> bool:
-        return self.reminder.kind in ("review", "review_manual") and bool(self.reminder.campaign_id)
 
 
 def reminder_target(word: str, channel: str, user: str) -> str | None:
@@ -108,6 +99,8 @@ class ReminderService:
         where = reminder_target(target_word, channel, user)
         if where is None:
             raise NoTarget(NO_TARGET)
+        if where != channel and where.startswith(("C", "G")) and not self._people.is_member(where, user):
+            raise NotAllowed(NOT_A_MEMBER.format(channel=where))
         zone = self.timezone_of(user)
         parsed = parse_reminder(rest, now_in(self._clock, zone))
         reminder = Reminder(uuid.uuid4().hex[:8], where, parsed.text, user, zone, parsed.schedule)
@@ -125,14 +118,24 @@ class ReminderService:
         reminder = self._store.get(reminder_id.strip("` "))
         if reminder is None or reminder.status != "active":
             raise NotFound(f"没有这个提醒 / No active reminder `{reminder_id.strip('` ')[:40]}`.")
-        if not may_cancel(reminder, user, user != reminder.creator and self._people.is_admin(user)):
+        if not may_cancel(
+            reminder,
+            user,
+            user != reminder.creator and self._people.is_admin(user),
+            user != reminder.creator and self._in_target_channel(reminder, user),
+        ):
             raise NotAllowed(
-                "只有创建者或管理员可以取消这个提醒 / Only its creator or a workspace admin can cancel it."
+                "只有创建者、管理员或提醒所在频道的成员可以取消这个提醒 / "
+                "Only its creator, a workspace admin or a member of its channel can cancel it."
             )
         self._store.set_status(reminder.reminder_id, "cancelled")
         if self.timer:
             self.timer.cancel(reminder.reminder_id)
         return reminder
+
+    def _in_target_channel(self, reminder: Reminder, user: str) -> bool:
+        """Members of the channel a reminder posts into may cancel it; a DM has no such members."""
+        return reminder.channel.startswith(("C", "G")) and self._people.is_member(reminder.channel, user)
 
     # -- campaign reviews ------------------------------------------------------------------------
 
@@ -196,34 +199,6 @@ class ReminderService:
         return reminder
 
     # -- delivery --------------------------------------------------------------------------------
-
-    def claim_due(self, reminder_id: str) -> DueReminder | None:
-        """The reminder to post now, or None: not active, already claimed, or a day off."""
-        reminder = self._store.get(reminder_id)
-        if reminder is None or reminder.status != "active":
-            return None
-        now = now_in(self._clock, reminder.timezone)
-        due = last_due(reminder, now)
-        if not self._claims.claim(f"reminder:{reminder_id}:{due:%Y%m%dT%H%M}"):
-            return None  # another process posted this one
-        schedule = reminder.schedule
-        if (
-            not isinstance(schedule, OneOff)
-            and schedule.workdays_only
-            and not self._calendar.is_workday(due.date())
-        ):
-            return None
-        progress = None
-        questions: list[str] = []
-        if reminder.kind in REVIEW_KINDS and reminder.campaign_id:
-            checklist = self._checklists.load(reminder.campaign_id)
-            progress = checklist.progress() if checklist else None
-            questions = self._review_questions()
-        return DueReminder(reminder, due, is_late(due, now), progress, questions)
-
-    def delivered(self, due: DueReminder) -> None:
-        if isinstance(due.reminder.schedule, OneOff):
-            self._store.set_status(due.reminder.reminder_id, "done")
 
     def claim_missed(self, reminder_id: str, scheduled: datetime) -> Reminder | None:
         """Missed by more than the grace period: the reminder whose creator must be told, once."""

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from bot.domain.clock import Clock
 from bot.domain.errors import NotFound, OpsbotError
-from bot.domain.reviews import review_markdown
-from bot.services.ports import ChecklistStore
+from bot.domain.sources import REVIEW, KnowledgeSource, review_body, review_label
+from bot.services.ports import ChecklistStore, KnowledgeSourceStore
 
 MAX_QUESTIONS = 8
 ANYTHING_ELSE = "其他总结 / Anything else"
@@ -30,21 +30,23 @@ class ReviewForm:
 
 
 class ReviewService:
-    """Reviews go to the database and, as Markdown, into the directory the knowledge base indexes."""
+    """Reviews go to the database twice: as the campaign's record, and as knowledge every process indexes."""
 
     def __init__(
         self,
         checklists: ChecklistStore,
         review_questions: Callable[[], list[str]],
-        reviews_dir: Path,
+        sources: KnowledgeSourceStore,
         clock: Clock,
         on_review_saved: Callable[[], object] | None = None,
+        new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
     ) -> None:
         self._checklists = checklists
         self._review_questions = review_questions
-        self._reviews_dir = reviews_dir
+        self._sources = sources
         self._clock = clock
         self._on_review_saved = on_review_saved
+        self._new_id = new_id
 
     def form_for(self, campaign_id: str, channel: str) -> ReviewForm:
         """The playbook's review questions for one of this channel's campaigns."""
@@ -55,21 +57,34 @@ class ReviewService:
         """Raises NotFound unless it is this channel's campaign (checked before the modal is acknowledged)."""
         self._campaign_name(campaign_id, channel)
 
-    def save(self, campaign_id: str, channel: str, author: str, answers: list[tuple[str, str]]) -> Path:
-        """Into the database, and as Markdown into the knowledge base, so later questions cite it."""
+    def save(
+        self, campaign_id: str, channel: str, author: str, answers: list[tuple[str, str]]
+    ) -> KnowledgeSource:
+        """Saved under an id of its own (two reviews never overwrite each other), then indexed.
+
+        Its citation label is made here from the campaign, the day and the author; nothing the
+        reviewer typed can change where it is cited from.
+        """
         name = self._campaign_name(campaign_id, channel)
         answers = [(question, answer) for question, answer in answers if answer.strip()]
         if not answers:
             raise EmptyReview("复盘是空的 / The review is empty: answer at least one question.")
         self._checklists.save_review(campaign_id, author, answers)
         now = self._clock.now()
-        self._reviews_dir.mkdir(parents=True, exist_ok=True)
-        # The id is checked against the stored campaigns and a strict pattern, so it is a safe file name.
-        path = self._reviews_dir / f"{campaign_id}-{int(now.timestamp())}.md"
-        path.write_text(review_markdown(name, author, now.date(), answers), "utf-8")
+        source = KnowledgeSource(
+            source_id=self._new_id(),
+            kind=REVIEW,
+            title=review_label(name, now.date(), author),
+            body=review_body(answers),
+            campaign_id=campaign_id,
+            channel=channel,
+            created_by=author,
+            created_at=now.timestamp(),
+        )
+        self._sources.add(source)
         if self._on_review_saved:
             self._on_review_saved()
-        return path
+        return source
 
     def _campaign_name(self, campaign_id: str, channel: str) -> str:
         if (

@@ -3,42 +3,76 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 
+from bot import metrics
 from bot.adapters.state_store import SqlStateStore
+from bot.health import is_storage_failure
+from bot.logging_setup import log_context
 from bot.slack import listeners
 from bot.slack.config import SlackCredentials
 from bot.slack.listeners.context import Services
-from bot.slack.responder import retry_handlers
+from bot.slack.retries import web_client_retry_handlers
 
 log = logging.getLogger(__name__)
 
 
-def make_web_client(credentials: SlackCredentials, api_url: str) -> WebClient:
+def make_web_client(
+    credentials: SlackCredentials, api_url: str, timeout_s: int = 10, max_retry_wait_s: float = 60.0
+) -> WebClient:
+    """A hung call times out after `timeout_s`; 429s wait at most `max_retry_wait_s` per call."""
     return WebClient(
-        token=credentials.bot_token, base_url=api_url, timeout=15, retry_handlers=retry_handlers()
+        token=credentials.bot_token,
+        base_url=api_url,
+        timeout=timeout_s,
+        retry_handlers=web_client_retry_handlers(max_retry_wait_s),
     )
 
 
 def _skip_retried_events(state: SqlStateStore) -> Callable[..., Any]:
-    """Slack re-sends an event it thinks we missed (X-Slack-Retry-Num); each event_id is handled once."""
+    """Slack re-sends an event it thinks we missed (X-Slack-Retry-Num); each event_id is answered once.
+
+    A retry is taken over only when the first claimant died before answering (see `claim_event`). If
+    the claim cannot be written (disk full) the event is still handled: an answer, possibly twice, is
+    better than silence, and a 5xx would only bring retries that fail the same way.
+    """
 
     def middleware(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse | None:
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not state.claim(f"event:{event_id}"):
-            return BoltResponse(status=200, body="")
-        return next()
+        if not event_id:
+            return next()
+        with log_context(event=str(event_id)):
+            try:
+                first = state.claim_event(f"event:{event_id}")
+            except Exception as error:
+                if not is_storage_failure(error):
+                    raise
+                log.warning("could not record the event as seen; handling it anyway")
+                first = True
+            return next() if first else BoltResponse(status=200, body="")
 
     return middleware
 
 
+class OpsbotApp(App):
+    """Bolt's App, timing each request from receipt to acknowledgement (HTTP and Socket Mode alike)."""
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        started = time.perf_counter()
+        try:
+            return super().dispatch(req)
+        finally:
+            metrics.ACK_SECONDS.observe(time.perf_counter() - started)
+
+
 def build_app(credentials: SlackCredentials, services: Services, client: WebClient) -> App:
-    app = App(
+    app = OpsbotApp(
         client=client,
         signing_secret=credentials.signing_secret or None,
         process_before_response=False,

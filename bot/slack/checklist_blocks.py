@@ -100,8 +100,9 @@ def checklist_blocks(checklist: Checklist) -> list[Block]:
 
 
 def checklist_text(checklist: Checklist) -> str:
+    """The message's `text`, what Slack notifies with: the name made inert like everything in the blocks."""
     done, total = checklist.progress()
-    return f"{checklist.campaign.name}: {done}/{total} done"
+    return f"{safe(checklist.campaign.name, 150)}: {done}/{total} done"
 
 
 def summaries_blocks(summaries: list[CampaignSummary]) -> list[Block]:

@@ -12,35 +12,51 @@ from slack_sdk.errors import SlackApiError
 
 from bot.domain.reminders import Reminder, describe
 from bot.domain.when import OneOff
-from bot.services.reminders import DueReminder, ReminderService
+from bot.logging_setup import log_context
+from bot.services.reminder_delivery import DueReminder, PostFailure, ReminderDelivery
+from bot.services.reminders import ReminderService
 from bot.slack.blocks import safe
 from bot.slack.replies import Replier
 from bot.slack.request import SlackRequest
+from bot.slack.retries import retry_after_s
 
 log = logging.getLogger(__name__)
 
+# Slack errors that retrying cannot fix: the creator is told at once.
 CANNOT_POST = ("not_in_channel", "channel_not_found", "is_archived")
+PERMANENT = (
+    *CANNOT_POST,
+    "invalid_auth",
+    "not_authed",
+    "account_inactive",
+    "token_revoked",
+    "token_expired",
+    "no_permission",
+    "missing_scope",
+    "restricted_action",
+    "restricted_action_read_only_channel",
+    "restricted_action_thread_only_channel",
+    "team_access_not_granted",
+    "ekm_access_denied",
+    "msg_too_long",
+    "invalid_blocks",
+    "invalid_arguments",
+)
 
 
-class SlackPeople:
-    """Time zones and admin rights from `users.info`."""
-
-    def __init__(self, client: WebClient) -> None:
-        self._client = client
-
-    def _user(self, user: str) -> dict[str, Any]:
-        try:
-            return dict(self._client.users_info(user=user).get("user") or {})
-        except SlackApiError as error:
-            log.info("users.info failed: %s", error.response.get("error"))
-            return {}
-
-    def timezone_of(self, user: str) -> str | None:
-        return str(self._user(user).get("tz") or "") or None
-
-    def is_admin(self, user: str) -> bool:
-        info = self._user(user)
-        return bool(info.get("is_admin") or info.get("is_owner"))
+def post_failure(error: Exception) -> PostFailure:
+    """A failed chat.postMessage as the delivery rules see it: permanent, or transient (5xx,
+    ok:false ratelimited/fatal_error, 429 with its Retry-After, a timeout)."""
+    if isinstance(error, SlackApiError):
+        status = getattr(error.response, "status_code", 200)
+        reason = str(error.response.get("error") or f"http{status}")
+        if status >= 500:
+            reason = f"http{status} {reason}"
+        retry_after = retry_after_s(error.response.headers) if status == 429 else None
+        return PostFailure(reason, reason in PERMANENT, retry_after)
+    if isinstance(error, TimeoutError):
+        return PostFailure("timeout")
+    return PostFailure(type(error).__name__)
 
 
 def _place(reminder: Reminder) -> str:
@@ -48,8 +64,11 @@ def _place(reminder: Reminder) -> str:
 
 
 class ReminderResponder:
-    def __init__(self, service: ReminderService, client: WebClient, replier: Replier) -> None:
+    def __init__(
+        self, service: ReminderService, client: WebClient, replier: Replier, delivery: ReminderDelivery
+    ) -> None:
         self.service = service
+        self.delivery = delivery
         self._client = client
         self._replier = replier
 
@@ -109,25 +128,49 @@ class ReminderResponder:
     # -- delivery (called by the scheduler's job with nothing but an id) --------------------------
 
     def deliver(self, reminder_id: str, _scheduled: datetime | None = None) -> None:
-        due = self.service.claim_due(reminder_id)
-        if due is None:
-            return
-        self._post(due)
-        self.service.delivered(due)
+        with log_context(reminder=reminder_id):
+            due = self.delivery.claim_due(reminder_id)
+            if due is not None:
+                self._attempt(due)
 
-    def _post(self, due: DueReminder) -> None:
-        reminder = due.reminder
+    def sweep(self) -> None:
+        """Retries that are due and deliveries whose claimer died (run at start-up and periodically)."""
+        for key in self.delivery.waiting():
+            with log_context(reminder=key.reminder_id):
+                due = self.delivery.claim_waiting(key)
+                if due is not None:
+                    self._attempt(due)
+
+    def _attempt(self, due: DueReminder) -> None:
         text, blocks = reminder_message(due)
         try:
-            self._client.chat_postMessage(channel=reminder.channel, text=text, blocks=blocks)
-        except SlackApiError as error:
-            reason = error.response.get("error", "")
-            log.warning("posting reminder %s failed: %s", reminder.reminder_id, reason)
-            if reason not in CANNOT_POST:
-                raise
-            self._client.chat_postMessage(
-                channel=reminder.creator,
-                text=f"提醒没能发到 <#{reminder.channel}>({reason}),请 /invite @opsbot。内容:{safe(reminder.text, 500)}",
+            self._client.chat_postMessage(channel=due.reminder.channel, text=text, blocks=blocks)
+        except (SlackApiError, OSError) as error:  # OSError: timeouts and connection failures
+            failure = post_failure(error)
+        else:
+            self.delivery.delivered(due)
+            return
+        verdict = self.delivery.failed(due, failure)
+        if verdict != "retrying":
+            self._tell_creator(due, verdict == "refused", failure.reason)
+
+    def _tell_creator(self, due: DueReminder, refused: bool, reason: str) -> None:
+        reminder = due.reminder
+        if refused:
+            text = f"提醒没能发到 {_place(reminder)}({reason}),请 /invite @opsbot。内容:{safe(reminder.text, 500)}"
+        else:
+            local_due = due.due.astimezone(ZoneInfo(reminder.timezone))
+            text = (
+                f"⚠️ 提醒试了 {due.attempt} 次都没能发到 {_place(reminder)}(最后一次:{reason}),已放弃。"
+                f"原定 {local_due:%Y-%m-%d %H:%M}:{safe(reminder.text, 500)}\n"
+                f"A reminder due {local_due:%Y-%m-%d %H:%M} could not be posted after {due.attempt} attempts "
+                f"({reason}); please post it yourself."
+            )
+        try:
+            self._client.chat_postMessage(channel=reminder.creator, text=text)
+        except (SlackApiError, OSError) as error:
+            log.error(
+                "could not tell %s about reminder %s: %s", reminder.creator, reminder.reminder_id, error
             )
 
     def report_missed(self, reminder_id: str, scheduled: datetime) -> None:

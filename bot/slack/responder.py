@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import re
 import threading
@@ -14,12 +15,14 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
+from bot import metrics
 from bot.adapters.llm import NOT_COVERED_MARK
 from bot.adapters.state_store import SqlStateStore
 from bot.domain.answering import Draft
 from bot.domain.errors import InvalidQuestion, OpsbotError
 from bot.domain.language import detect_language
 from bot.domain.models import Answer
+from bot.health import is_storage_failure
 from bot.services.answers import AnswerService
 from bot.slack import blocks
 from bot.slack.request import SlackRequest
@@ -31,6 +34,11 @@ WORKING_REACTION = "eyes"
 REFUSAL_WINDOW = 24
 STREAM_BUFFER = 64
 _SAFE_BREAK = re.compile(r"[\s。,!?;:、,.!?;:)\]]")
+NOT_SAVED = {
+    "zh": "已回答,但没能保存这个回答(存储已满或不可写):分享和投票暂时不可用。",
+    "en": "Answered, but I couldn't save this answer (storage is full or read-only): "
+    "Share and votes won't work for it.",
+}
 
 
 class StreamGuard:
@@ -61,6 +69,15 @@ def post_to_response_url(url: str, message: dict[str, Any]) -> None:
         log.warning("response_url answered %s", response.status_code)
 
 
+def _answer_blocks(answer: Answer, answer_id: str | None, **options: Any) -> list[dict[str, Any]]:
+    """The answer's blocks; an unsaved one (None) has no buttons, and a note saying why."""
+    if answer_id is not None or answer.kind == "small_talk":
+        return blocks.answer_blocks(answer, answer_id or "", **options)
+    shown = [block for block in blocks.answer_blocks(answer, "", **options) if block["type"] != "actions"]
+    note = {"type": "mrkdwn", "text": NOT_SAVED[answer.language if answer.language == "zh" else "en"]}
+    return [*shown, {"type": "context", "elements": [note]}]
+
+
 class SlackResponder:
     """Turns questions into Slack replies; each public method is one unit of work for a worker thread."""
 
@@ -86,7 +103,8 @@ class SlackResponder:
         with self._idle:
             self._unfinished += 1
         try:
-            self._workers.submit(self._guarded, work, *args)
+            # The log context (event id …) follows the work onto the worker thread.
+            self._workers.submit(contextvars.copy_context().run, self._guarded, work, *args)
         except BaseException:
             self._done()
             raise
@@ -148,23 +166,41 @@ class SlackResponder:
                 response_url, {"response_type": "ephemeral", "replace_original": True, "text": problem}
             )
             return
-        answer_id = self._answers.keep(answer, request.user_id)
+        answer_id = self._record(answer, request.user_id)
         self._post_webhook(
             response_url,
             {
                 "response_type": "ephemeral",
                 "replace_original": True,
                 "text": blocks.answer_fallback_text(answer),
-                "blocks": blocks.answer_blocks(answer, answer_id, shareable=True),
+                "blocks": _answer_blocks(answer, answer_id, shareable=True),
             },
         )
 
+    def _record(self, answer: Answer, user_id: str) -> str | None:
+        """Count the answer and keep it for Share and votes; None if it could not be saved.
+
+        A failed write never holds the answer back: it goes out without buttons, saying so.
+        """
+        if answer.kind != "small_talk":
+            metrics.ANSWERS.labels(covered=str(answer.covered).lower()).inc()
+        if answer.note:  # only the extractive fallback for a failed LLM carries a note
+            metrics.LLM_FALLBACKS.inc()
+        try:
+            return self._answers.keep(answer, user_id)
+        except Exception as error:
+            if not is_storage_failure(error):
+                raise
+            log.warning("answered, but the answer could not be saved")
+            return None
+
     # -- direct messages and mentions -----------------------------------------------------------
 
-    def answer_message(self, request: SlackRequest) -> None:
+    def answer_message(self, request: SlackRequest, claims: list[str] | None = None) -> None:
         """Reply in the thread of the message, with a reaction showing work while the answer is made.
 
-        With an LLM the answer streams into its message as it is written (to the asker's team).
+        With an LLM the answer streams into its message as it is written (to the asker's team). Once
+        replied, the event `claims` are marked answered, so a retry of the event is not answered again.
         """
         channel, ts, thread_ts, question = request.channel_id, request.ts, request.thread_ts, request.text
         user_id, team_id = request.user_id, request.team_id or None
@@ -179,6 +215,8 @@ class SlackResponder:
                 self._client.chat_postMessage(channel=channel, thread_ts=reply_to, text=problem)
             elif isinstance(prepared, Answer):
                 self._post_answer(prepared, channel, reply_to, user_id)
+            self._mark_answered(claims or [])
+            log.info("replied to a message in %s", channel)
         finally:
             self._react("reactions_remove", channel, ts)
 
@@ -193,13 +231,20 @@ class SlackResponder:
         except Exception:
             return self._answer(question, context)
 
+    def _mark_answered(self, claims: list[str]) -> None:
+        try:
+            self._state.mark_answered(claims)
+        except Exception as error:  # the reply is out; a retry may repeat it, which beats failing it
+            if not is_storage_failure(error):
+                raise
+
     def _post_answer(self, answer: Answer, channel: str, thread_ts: str, user_id: str) -> None:
-        answer_id = self._answers.keep(answer, user_id)
+        answer_id = self._record(answer, user_id)
         self._client.chat_postMessage(
             channel=channel,
             thread_ts=thread_ts,
             text=blocks.answer_fallback_text(answer),
-            blocks=blocks.answer_blocks(answer, answer_id),
+            blocks=_answer_blocks(answer, answer_id),
             unfurl_links=False,
             unfurl_media=False,
         )
@@ -233,10 +278,10 @@ class SlackResponder:
                 if safe_text := guard.feed(piece):
                     streamer.append(markdown_text=safe_text)
             answer = self._answerer.finish(draft, text)
-            answer_id = self._answers.keep(answer, user_id)
+            answer_id = self._record(answer, user_id)
             streamer.stop(
                 markdown_text=guard.flush() or None,
-                blocks=blocks.answer_blocks(answer, answer_id, text=False),
+                blocks=_answer_blocks(answer, answer_id, text=False),
             )
             return None
         except Exception as error:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
+from datetime import time as dt_time
 from pathlib import Path
 
 import pytest
@@ -62,3 +63,48 @@ def test_a_persisted_job_fires_with_only_its_id(engine: Engine) -> None:
         assert fired.count(reminder.reminder_id) == 1
     finally:
         scheduler.shutdown()
+
+
+def test_a_new_leader_rebuilds_stored_triggers_an_older_version_built_differently(engine: Engine) -> None:
+    """Before issue 9, "every Monday … skip holidays" was stored as an every-day job."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    from bot.adapters.scheduler import JOB_FUNCTION
+    from bot.adapters.triggers import trigger_for
+    from bot.domain.when import Recurring
+
+    reminder = Reminder(
+        uuid.uuid4().hex[:8],
+        "C1",
+        "周会",
+        "U1",
+        "Asia/Shanghai",
+        Recurring(frozenset({0}), dt_time(10, 0), workdays_only=True),
+    )
+    SqlReminderStore(engine).add(reminder)
+    old = ReminderScheduler(engine, lambda *_: None, lambda *_: None)
+    old.start()
+    _wait_until(lambda: old.leading)
+    every_day = CronTrigger(day_of_week="*", hour=10, minute=0, timezone="Asia/Shanghai")
+    old._scheduler.add_job(JOB_FUNCTION, every_day, args=[reminder.reminder_id], id=reminder.reminder_id)
+    old.shutdown()
+
+    new = ReminderScheduler(
+        engine, lambda *_: None, lambda *_: None, active_reminders=SqlReminderStore(engine).active
+    )
+    new.start()
+    try:
+        _wait_until(lambda: new.leading)
+        next_run = new.next_run(reminder.reminder_id)
+        assert next_run is not None and next_run.weekday() == 0
+        assert repr(new._scheduler.get_job(reminder.reminder_id).trigger) == repr(trigger_for(reminder))
+    finally:
+        new.shutdown()
+        new.cancel(reminder.reminder_id)
+
+
+def _wait_until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)

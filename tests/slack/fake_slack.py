@@ -1,7 +1,9 @@
 """A local Slack-compatible Web API server for tests: records every call, answers like Slack does.
 
 It serves `POST /api/<method>` (form or JSON bodies, as slack_sdk sends them) and `POST /response/<id>`
-for response URLs. Tests can make a method answer 429 a few times, and wait for calls to arrive.
+for response URLs. Tests can inject faults into the next calls of a method (`fail_next`: 5xx,
+`ok:false`, 429 with Retry-After, a hang past the client's timeout), configure channel membership
+and unknown, deleted or bot users, and wait for calls to arrive.
 """
 
 from __future__ import annotations
@@ -19,6 +21,25 @@ from typing import Any
 BOT_USER_ID = "UBOT0001"
 BOT_ID = "BBOT0001"
 TEAM_ID = "T0000001"
+
+# Members of every channel whose membership a test did not set: the people tests act as, minus
+# the outsider (U0MALLORY), so authorization tests have someone who belongs nowhere.
+DEFAULT_MEMBERS = (
+    BOT_USER_ID,
+    "U0ALICE",
+    "U0BOB",
+    "U0CAROL",
+    "U0EVE",
+    "U0NYC",
+    "U0LEAD",
+    "U0ASKER",
+    "U0ADMIN",
+    "U0ADMIN1",
+    "U0OWNER",
+    "U0TICKER",
+    "U0VOTER",
+)
+FAULTS = ("http500", "http503", "ratelimited", "fatal_error", "429", "hang")
 
 
 @dataclass
@@ -39,6 +60,14 @@ class FakeSlack:
         self.socket_url = ""
         self.failing_channels: dict[str, str] = {}
         self.time_zones: dict[str, str] = {}
+        self.members: dict[str, list[str]] = {}
+        self.members_page_size = 2
+        self.unknown_users: set[str] = set()
+        self.deleted_users: set[str] = set()
+        self.bot_users: set[str] = set()
+        self.hang_seconds = 3.0
+        self._faults: dict[str, list[str]] = {}
+        self._stopping = threading.Event()
         self._ts = itertools.count(1)
         self._changed = threading.Condition()
         fake = self
@@ -55,13 +84,16 @@ class FakeSlack:
                 params = fake._parse(raw, headers.get("content-type", ""))
                 status, payload, extra = fake._respond(self.path, params, headers)
                 body = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                for key, value in extra.items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    for key, value in extra.items():
+                        self.send_header(key, value)
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True  # the client gave up waiting (a "hang" fault)
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
@@ -83,6 +115,32 @@ class FakeSlack:
 
     # -- behaviour --------------------------------------------------------------------------------
 
+    def fail_next(self, method: str, *faults: str) -> None:
+        """Make the next calls of `method` fail, one fault per call, in order.
+
+        Faults: "http500", "http503", "ratelimited" (HTTP 200 ok:false), "fatal_error", "429" or
+        "429:<seconds>" (Retry-After, 1 s by default), "hang" (held `hang_seconds`, longer than the
+        client's timeout, then answered with ok:false; Slack did not act on it).
+        """
+        for fault in faults:
+            if fault.split(":", 1)[0] not in FAULTS:
+                raise ValueError(f"unknown fault {fault!r}")
+        with self._changed:
+            self._faults.setdefault(method, []).extend(faults)
+
+    def _fault(self, fault: str) -> tuple[int, dict[str, Any], dict[str, str]]:
+        kind, _, value = fault.partition(":")
+        if kind == "http500":
+            return 500, {"ok": False, "error": "internal_error"}, {}
+        if kind == "http503":
+            return 503, {"ok": False, "error": "service_unavailable"}, {}
+        if kind == "429":
+            return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": value or "1"}
+        if kind == "hang":
+            self._stopping.wait(self.hang_seconds)
+            return 200, {"ok": False, "error": "request_timeout"}, {}
+        return 200, {"ok": False, "error": kind}, {}
+
     @staticmethod
     def _parse(raw: bytes, content_type: str) -> dict[str, Any]:
         if not raw:
@@ -99,6 +157,14 @@ class FakeSlack:
         self, path: str, params: dict[str, Any], headers: dict[str, str]
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
         method = path.removeprefix("/api/") if path.startswith("/api/") else path
+        with self._changed:
+            queued = self._faults.get(method)
+            fault = queued.pop(0) if queued else None
+            if fault is not None:
+                self.calls.append(Call(f"{method}#{fault}", params, headers))
+                self._changed.notify_all()
+        if fault is not None:
+            return self._fault(fault)
         with self._changed:
             if self.rate_limited.get(method, 0) > 0:
                 self.rate_limited[method] -= 1
@@ -140,12 +206,36 @@ class FakeSlack:
         if method == "apps.connections.open":
             return {"ok": True, "url": self.socket_url}
         if method == "users.info":
-            user = str(params.get("user"))
-            zone = self.time_zones.get(user, "Asia/Shanghai")
-            return {"ok": True, "user": {"id": user, "tz": zone, "is_admin": user.startswith("U0ADMIN")}}
+            return self._user(str(params.get("user")))
+        if method == "conversations.members":
+            return self._members(params)
         if method.startswith("chat.") and "Stream" in method:
             return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts") or ts}
         return {"ok": True}
+
+    def _user(self, user: str) -> dict[str, Any]:
+        if user in self.unknown_users:
+            return {"ok": False, "error": "user_not_found"}
+        return {
+            "ok": True,
+            "user": {
+                "id": user,
+                "tz": self.time_zones.get(user, "Asia/Shanghai"),
+                "is_admin": user.startswith("U0ADMIN"),
+                "deleted": user in self.deleted_users,
+                "is_bot": user in self.bot_users or user == BOT_USER_ID,
+            },
+        }
+
+    def _members(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Pages of `members_page_size` (or the smaller `limit`), chained by next_cursor."""
+        channel = str(params.get("channel"))
+        members = self.members.get(channel, list(DEFAULT_MEMBERS))
+        size = max(1, min(int(params.get("limit") or 100), self.members_page_size))
+        start = int(params.get("cursor") or 0)
+        end = start + size
+        cursor = str(end) if end < len(members) else ""
+        return {"ok": True, "members": members[start:end], "response_metadata": {"next_cursor": cursor}}
 
     # -- inspection -------------------------------------------------------------------------------
 
@@ -171,5 +261,6 @@ class FakeSlack:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._stopping.set()
         self._server.shutdown()
         self._server.server_close()

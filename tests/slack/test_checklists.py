@@ -177,3 +177,35 @@ def test_a_signed_tick_from_another_channel_changes_nothing(bot: RunningBot) -> 
     assert "找不到这个清单" in bot.slack.responses("tick")[0]["text"]
     assert bot.runtime.responder.drain(10)
     assert not bot.slack.called("chat.update")
+
+
+LIVE = ("<!", "<@", "<#", "<http", "<mailto")
+
+
+def live_mentions(params: dict[str, Any]) -> list[str]:
+    """Every `text` Slack would parse for mentions and links (the message text and mrkdwn) that has one."""
+    found = [str(params.get("text", ""))]
+    stack: list[Any] = [params.get("blocks") or []]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            if node.get("type") == "mrkdwn":
+                found.append(str(node.get("text", "")))
+            stack.extend(value for value in node.values() if isinstance(value, dict | list))
+    return [text for text in found if any(marker in text for marker in LIVE)]
+
+
+def test_a_campaign_name_never_notifies_anyone(bot: RunningBot) -> None:
+    name = "<!channel> 双十二 <@U123> <!subteam^S0TEAM> <https://evil.example|x>"
+    message = post_checklist(bot, f"{name} launch 2026-12-12 end 2026-12-14")
+    assert live_mentions(message) == []
+    assert "双十二" in message["text"] and "&lt;!channel&gt;" in message["text"]
+    block_id = next(b["block_id"] for b in message["blocks"] if b.get("block_id", "").startswith("items:"))
+    first = next(b for b in message["blocks"] if b.get("block_id") == block_id)["elements"][0]["options"][0]
+    assert tick(bot, message["blocks"], block_id, [first["value"]], "U0ALICE").status == 200
+    assert bot.slack.wait_for(lambda: bool(bot.slack.called("chat.update")))
+    for call in bot.slack.called("chat.postMessage") + bot.slack.called("chat.update"):
+        assert live_mentions(call.params) == [], call.params["text"]
+    assert "1/" in bot.slack.called("chat.update")[-1].params["text"]

@@ -287,15 +287,14 @@ def test_a_saved_review_becomes_searchable_knowledge(bot: RunningBot) -> None:
     }
     body = urllib.parse.urlencode({"payload": json.dumps(submission, ensure_ascii=False)}).encode()
     assert bot.post(body, "application/x-www-form-urlencoded").status == 200
-    reviews = bot.settings.reviews_dir
-    assert wait_until(lambda: reviews.is_dir() and any(reviews.iterdir()), timeout=30)
     knowledge = bot.container.knowledge
     assert wait_until(
-        lambda: any(c.source.startswith("reviews/") for c in knowledge.searcher.chunks), timeout=60
+        lambda: any(c.source.startswith("review:") for c in knowledge.searcher.chunks), timeout=60
     )
     answer = bot.container.answerer.answer("上次拉新活动复盘有什么教训?")
-    assert answer.sources and answer.sources[0].source.startswith("reviews/")
-    assert "复盘:双十二拉新活动" in answer.sources[0].section and "地推物料" in answer.text
+    assert answer.sources and answer.sources[0].source.startswith("review:")
+    assert answer.sources[0].section == "复盘 · 双十二拉新活动 (2026-11-25, by <@U0LEAD>)"
+    assert "地推物料" in answer.text
 
 
 def test_times_are_read_in_the_creators_slack_time_zone(bot: RunningBot) -> None:
@@ -384,3 +383,36 @@ def test_the_list_shows_this_channel_and_my_own_reminders_only(bot: RunningBot) 
     assert slack.wait_for(lambda: bool(slack.responses("list")))
     listing = json.dumps(slack.responses("list")[0]["blocks"], ensure_ascii=False)
     assert "本频道的提醒" in listing and "别的频道别人的提醒" not in listing
+
+
+def test_only_members_may_target_a_channel_and_any_member_may_cancel(bot: RunningBot) -> None:
+    slack = bot.slack
+    slack.members["C0PRIVATE"] = ["U0X1", "U0X2", "U0X3", "U0BOB", "U0ALICE"]  # 3 pages of 2
+    bot.command("remind <#C0PRIVATE|secret> in 30 minutes 偷看", user="U0MALLORY", response="out")
+    bot.command("remind <#C0PRIVATE|secret> in 30 minutes 发周报", user="U0ALICE", response="in")
+    assert slack.wait_for(lambda: bool(slack.responses("out")) and bool(slack.responses("in")))
+    assert "not a member of the channel C0PRIVATE" in slack.responses("out")[0]["text"]
+    assert {c.params.get("cursor") for c in slack.called("conversations.members")} >= {"2", "4"}
+    reminder_id = reminder_id_in(slack.responses("in")[0]["text"])
+    bot.action("reminder_cancel", reminder_id, user="U0MALLORY", response="no")
+    bot.action("reminder_cancel", reminder_id, user="U0BOB", response="member")
+    assert slack.wait_for(lambda: bool(slack.responses("no")) and bool(slack.responses("member")))
+    assert "Only its creator" in slack.responses("no")[0]["text"]
+    assert "Cancelled" in slack.responses("member")[0]["text"]
+
+
+def test_slack_people_page_through_members_and_know_who_is_a_real_person(fake_slack: FakeSlack) -> None:
+    from slack_sdk import WebClient
+
+    from bot.slack.people import SlackPeople
+
+    fake_slack.members["C1"] = ["U1", "U2", "U3", "U4", "U5"]
+    fake_slack.unknown_users.add("U0GHOST")
+    fake_slack.deleted_users.add("U0GONE")
+    fake_slack.bot_users.add("U0ROBOT")
+    people = SlackPeople(WebClient(token="xoxb-test", base_url=fake_slack.api_url))
+    assert people.is_member("C1", "U5") and not people.is_member("C1", "U0ALICE")
+    assert len(fake_slack.called("conversations.members")) == 3
+    assert people.is_member("C1", "U1") and len(fake_slack.called("conversations.members")) == 3  # cached
+    assert people.is_person("U0CAROL")
+    assert not any(people.is_person(user) for user in ("U0GHOST", "U0GONE", "U0ROBOT"))

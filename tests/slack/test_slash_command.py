@@ -7,6 +7,7 @@ import time
 
 import httpx
 
+from bot.health import Health
 from bot.slack.server import OpsbotAsgi
 from tests.slack.conftest import RunningBot, signed_headers
 
@@ -87,12 +88,13 @@ def test_forged_missing_and_stale_signatures_are_refused_and_nothing_is_posted(b
     assert bot.slack.responses() == [] and bot.slack.called("chat.postMessage") == []
 
 
-def test_health_check_is_503_until_the_knowledge_base_is_loaded(bot: RunningBot) -> None:
-    async def get() -> httpx.Response:
-        asgi = OpsbotAsgi(bot.runtime.app, lambda: False)
+def test_readiness_is_503_until_the_knowledge_base_is_loaded(bot: RunningBot) -> None:
+    async def get(path: str) -> httpx.Response:
+        asgi = OpsbotAsgi(bot.runtime.app, Health({"knowledge": lambda: "loading the knowledge base"}))
         transport = httpx.ASGITransport(app=asgi)  # type: ignore[arg-type]  # Bolt types scope narrowly
         async with httpx.AsyncClient(transport=transport, base_url="http://opsbot") as client:
-            return await client.get("/healthz")
+            return await client.get(path)
 
-    response = asyncio.run(get())
+    response = asyncio.run(get("/readyz"))
     assert response.status_code == 503 and "loading" in response.text
+    assert asyncio.run(get("/healthz")).status_code == 200  # alive all the same

@@ -11,6 +11,8 @@ import asyncio
 import json
 import threading
 import time
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -21,10 +23,12 @@ from pydantic import SecretStr
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
+from bot import metrics
 from bot.container import SlackRuntime, bootstrap, bootstrap_slack
 from bot.settings import Settings
 from bot.slack.config import slack_credentials
 from bot.slack.server import serve_socket_mode
+from tests.slack.conftest import free_port
 from tests.slack.fake_slack import TEAM_ID, FakeSlack
 
 APP_TOKEN = "xapp-1-A111-222-TESTAPPTOKEN"
@@ -156,6 +160,15 @@ class SocketBot:
     slack: FakeSlack
     runtime: SlackRuntime
     settings: Settings
+    health_port: int = 0
+
+    def probe(self, path: str) -> tuple[int, str]:
+        """GET one of the probes on the small health port Socket Mode serves them on."""
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.health_port}{path}", timeout=5) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
 
     def acked(self, envelope: dict[str, Any]) -> dict[str, Any]:
         """Send an envelope; the bot must acknowledge it (same envelope_id).
@@ -195,10 +208,11 @@ def socket_bot(
 
     stop = threading.Event()
     failures: list[BaseException] = []
+    health_port = free_port()
 
     def run() -> None:
         try:
-            serve_socket_mode(runtime.app, credentials.app_token or "", stop)
+            serve_socket_mode(runtime.app, credentials.app_token or "", stop, runtime.health, health_port)
         except BaseException as error:
             failures.append(error)
 
@@ -208,7 +222,7 @@ def socket_bot(
         assert socket_server.wait_for(lambda: socket_server.connections() >= 1), (
             f"the bot did not connect over Socket Mode (failures: {failures!r})"
         )
-        yield SocketBot(socket_server, fake_slack, runtime, settings)
+        yield SocketBot(socket_server, fake_slack, runtime, settings, health_port)
     finally:
         stop.set()
         thread.join(TIMEOUT)
@@ -332,3 +346,17 @@ def test_a_direct_message_event_is_acked_and_answered_once_even_when_slack_retri
     assert len(slack.called("reactions.add")) == 1
     # Each envelope was acknowledged exactly once.
     assert [len(socket_bot.socket.acks(e)) for e in (first, retried)] == [1, 1]
+
+
+def test_probes_and_metrics_are_served_on_the_health_port_and_acks_are_timed(socket_bot: SocketBot) -> None:
+    assert socket_bot.probe("/healthz") == (200, "ok")
+    status, body = socket_bot.probe("/readyz")
+    assert status == 200 and json.loads(body)["checks"]["knowledge"] == "ok"
+    acks = metrics.REGISTRY.get_sample_value("opsbot_ack_seconds_count") or 0.0
+
+    socket_bot.acked(direct_message_envelope(envelope_id(), retry_attempt=0))
+    assert socket_bot.runtime.responder.drain(timeout=TIMEOUT)
+    status, exposed = socket_bot.probe("/metrics")
+    assert status == 200 and "opsbot_answers_total" in exposed
+    assert (metrics.REGISTRY.get_sample_value("opsbot_ack_seconds_count") or 0.0) >= acks + 1
+    assert socket_bot.probe("/nothing-here")[0] == 404

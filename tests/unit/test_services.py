@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from pathlib import Path
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,7 +12,6 @@ from bot.domain.checklists import Campaign, Checklist, ChecklistItem, Stage
 from bot.domain.clock import FixedClock
 from bot.domain.errors import NotAllowed, NotFound
 from bot.domain.models import Chunk, Passage
-from bot.domain.reminders import Reminder
 from bot.domain.when import OneOff
 from bot.services.answers import AnswerService
 from bot.services.checklists import ChecklistService
@@ -23,6 +21,7 @@ from tests.fakes import (
     FakeAnswerStore,
     FakeChecklistStore,
     FakeClaims,
+    FakeKnowledgeSources,
     FakePeople,
     FakeReminderStore,
     FakeTimer,
@@ -77,18 +76,6 @@ def test_cancel_follows_the_rule_and_unschedules() -> None:
         service.cancel(reminder.reminder_id, "U0ALICE")
 
 
-def test_a_due_reminder_is_claimed_once_and_late_is_said() -> None:
-    clock = FixedClock(NOW)
-    service, store, _ = reminder_service(clock)
-    reminder = Reminder("r1", "C1", "周报", "U0ALICE", "Asia/Shanghai", OneOff(NOW + timedelta(minutes=5)))
-    store.add(reminder)
-    clock.advance(timedelta(minutes=20))
-    due = service.claim_due("r1")
-    assert due is not None and due.late and due.due == NOW + timedelta(minutes=5)
-    service.delivered(due)
-    assert service.claim_due("r1") is None and store.reminders["r1"].status == "done"
-
-
 def campaign(campaign_id: str = "c0ffee0001", end: date | None = date(2026, 12, 14)) -> Checklist:
     item = ChecklistItem("review-1", "复盘整个活动", date(2026, 12, 17), None, anchor="end", offset=3)
     tick = ChecklistItem("goal-1", "明确活动目的", date(2026, 11, 26), None, anchor="launch", offset=-12)
@@ -130,22 +117,26 @@ def test_ticks_apply_only_what_changed() -> None:
         service.export_markdown("nope", "C1")
 
 
-def test_a_review_is_saved_only_for_an_existing_campaign(tmp_path: Path) -> None:
+def test_a_review_is_saved_only_for_an_existing_campaign() -> None:
     store = FakeChecklistStore()
     store.save(campaign(), channel="C1")
+    sources = FakeKnowledgeSources()
     saved: list[bool] = []
     service = ReviewService(
-        store, lambda: ["目标达成了吗?"], tmp_path, FixedClock(NOW), lambda: saved.append(True)
+        store, lambda: ["目标达成了吗?"], sources, FixedClock(NOW), lambda: saved.append(True)
     )
     assert service.form_for("c0ffee0001", "C1").questions[0] == "目标达成了吗?"
-    path = service.save("c0ffee0001", "C1", "U0LEAD", [("目标达成了吗?", "达成了 120%"), ("其他", " ")])
-    assert path.parent == tmp_path and "达成了 120%" in path.read_text("utf-8") and saved == [True]
+    review = service.save("c0ffee0001", "C1", "U0LEAD", [("目标达成了吗?", "达成了 120%"), ("其他", " ")])
+    assert "达成了 120%" in review.body and "其他" not in review.body and saved == [True]
+    assert review.title.startswith("复盘 · ") and review.title.endswith("by <@U0LEAD>)")
     for bad in ("../../knowledge/x", "c0ffee9999", ""):
         with pytest.raises(NotFound):
             service.save(bad, "C1", "U0LEAD", [("q", "a")])
     with pytest.raises(EmptyReview):
         service.save("c0ffee0001", "C1", "U0LEAD", [("q", "  ")])
-    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+    again = service.save("c0ffee0001", "C1", "U0LEAD", [("目标达成了吗?", "又一次")])
+    assert [s.source_id for s in sources.all()] == [review.source_id, again.source_id]
+    assert review.source_id != again.source_id  # saved in the same second, neither overwrites the other
 
 
 class OnePassage:
@@ -190,15 +181,16 @@ def test_a_checklist_is_acted_on_only_from_its_own_channel() -> None:
     assert service.load("c0ffee0001").stages[0].items[0].owner == "U0BOB"
 
 
-def test_a_review_is_opened_and_saved_only_for_the_channels_own_campaign(tmp_path: Path) -> None:
+def test_a_review_is_opened_and_saved_only_for_the_channels_own_campaign() -> None:
     store = FakeChecklistStore()
     store.save(campaign(), channel="C1")
-    service = ReviewService(store, lambda: ["目标达成了吗?"], tmp_path, FixedClock(NOW))
+    sources = FakeKnowledgeSources()
+    service = ReviewService(store, lambda: ["目标达成了吗?"], sources, FixedClock(NOW))
     with pytest.raises(NotFound):
         service.form_for("c0ffee0001", "C0OTHER")
     with pytest.raises(NotFound):
         service.save("c0ffee0001", "C0OTHER", "U0EVE", [("q", "a")])
-    assert store.reviews == [] and not any(tmp_path.iterdir())
+    assert store.reviews == [] and sources.all() == []
 
 
 def test_only_the_asker_may_share_a_private_answer() -> None:

@@ -40,15 +40,33 @@ def test_one_off_times(text: str, expected: datetime, message: str) -> None:
     assert parsed.text == message
 
 
+WORKING_DAYS = set(range(7))  # every day is a candidate; China's calendar skips the days off
+
+
 @pytest.mark.parametrize(
     ("text", "weekdays", "clock", "workdays"),
     [
         ("every Friday 16:00 周报数据复盘", {4}, time(16, 0), False),
         ("每周五下午4点 周报数据复盘", {4}, time(16, 0), False),
-        ("every weekday 9:30 站会", {0, 1, 2, 3, 4}, time(9, 30), False),
-        ("每个工作日 9:30 站会", {0, 1, 2, 3, 4}, time(9, 30), True),
-        ("every weekday 9:30 站会 skip holidays", {0, 1, 2, 3, 4}, time(9, 30), True),
+        ("every Friday 16:00 周报数据复盘 skip holidays", {4}, time(16, 0), True),
+        ("每周五下午4点 周报数据复盘 跳过节假日", {4}, time(16, 0), True),
+        ("每个周五下午4点 周报数据复盘,节假日跳过", {4}, time(16, 0), True),
+        # One rule for working days (README, "Holiday calendar"): China's calendar, in both languages.
+        ("every weekday 9:30 站会", WORKING_DAYS, time(9, 30), True),
+        ("every workday 9:30 站会", WORKING_DAYS, time(9, 30), True),
+        ("every working day 9:30 站会", WORKING_DAYS, time(9, 30), True),
+        ("weekdays 9:30 站会", WORKING_DAYS, time(9, 30), True),
+        ("每个工作日 9:30 站会", WORKING_DAYS, time(9, 30), True),
+        ("工作日 9:30 站会", WORKING_DAYS, time(9, 30), True),
+        ("every weekday 9:30 站会 skip holidays", WORKING_DAYS, time(9, 30), True),
         ("每天 18:00 看数据", set(range(7)), time(18, 0), False),
+        ("every day at 6pm check the numbers", set(range(7)), time(18, 0), False),
+        ("daily 6pm check the numbers", set(range(7)), time(18, 0), False),
+        ("每天 18:00 看数据 跳过节假日", WORKING_DAYS, time(18, 0), True),
+        ("每天早上8点半 晨会", set(range(7)), time(8, 30), False),
+        ("every Monday at 9am 周会", {0}, time(9, 0), False),
+        # 晚上12点 on Friday is the midnight that starts Saturday.
+        ("每周五晚上12点 备份", {5}, time(0, 0), False),
     ],
 )
 def test_recurring_times(text: str, weekdays: set[int], clock: time, workdays: bool) -> None:

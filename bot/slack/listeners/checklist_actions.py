@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
+from bot.logging_setup import log_context
 from bot.slack.listeners.context import Services
 from bot.slack.request import SlackRequest
 
@@ -31,34 +32,42 @@ def register(app: App, services: Services) -> None:
         _, campaign_id, _stage, _part = action["action_id"].split(":", 3)
         group, shown = _shown_state(body, action["block_id"])
         selected = [option["value"] for option in action.get("selected_options", [])]
-        services.submit(checklists.tick, SlackRequest.from_action(body), campaign_id, selected, shown, group)
+        with log_context(campaign=campaign_id):
+            services.submit(
+                checklists.tick, SlackRequest.from_action(body), campaign_id, selected, shown, group
+            )
 
     @app.action(re.compile(r"^checklist_owner:"))
     def handle_owner(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
         _, campaign_id, stage_key = action["action_id"].split(":", 2)
         request = SlackRequest.from_action(body)
-        services.submit(checklists.set_owner, request, campaign_id, stage_key, action.get("selected_user"))
+        with log_context(campaign=campaign_id):
+            services.submit(
+                checklists.set_owner, request, campaign_id, stage_key, action.get("selected_user")
+            )
 
     @app.action("checklist_export")
     def handle_export(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
-        services.submit(checklists.export, SlackRequest.from_action(body), str(action.get("value") or ""))
+        campaign_id = str(action.get("value") or "")
+        with log_context(campaign=campaign_id):
+            services.submit(checklists.export, SlackRequest.from_action(body), campaign_id)
 
     @app.action("reminder_cancel")
     def handle_reminder_cancel(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
-        services.submit(
-            services.reminders.cancel, SlackRequest.from_action(body), str(action.get("value") or "")
-        )
+        reminder_id = str(action.get("value") or "")
+        with log_context(reminder=reminder_id):
+            services.submit(services.reminders.cancel, SlackRequest.from_action(body), reminder_id)
 
     @app.action("review_write")
     def handle_review_write(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
         # The trigger_id lives 3 seconds, so the modal opens here rather than on the worker pool.
-        services.replier.run(
-            services.reviews.open_review, SlackRequest.from_action(body), str(action.get("value") or "")
-        )
+        campaign_id = str(action.get("value") or "")
+        with log_context(campaign=campaign_id):
+            services.replier.run(services.reviews.open_review, SlackRequest.from_action(body), campaign_id)
 
     @app.view("review_submit")
     def handle_review_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App
 
+from bot.health import is_storage_failure
+from bot.logging_setup import log_context
 from bot.slack.listeners.context import Services
 from bot.slack.parsing import plain_text
 from bot.slack.request import SlackRequest
+
+log = logging.getLogger(__name__)
 
 SLACKBOT_USER_ID = "USLACKBOT"
 # Only these are a person writing: a plain message, a thread reply also sent to the conversation, a
@@ -32,11 +37,24 @@ def _first_from_a_person(services: Services) -> Callable[..., bool]:
     as `message` and as `app_mention`."""
 
     def matches(event: dict[str, Any], context: dict[str, Any]) -> bool:
-        return _is_from_a_person(event, context.get("bot_user_id")) and services.state.claim(
-            f"message:{event['channel']}:{event['ts']}"
-        )
+        return _is_from_a_person(event, context.get("bot_user_id")) and _claim(services, _message_key(event))
 
     return matches
+
+
+def _message_key(event: dict[str, Any]) -> str:
+    return f"message:{event['channel']}:{event['ts']}"
+
+
+def _claim(services: Services, key: str) -> bool:
+    """Claimed for answering; a claim that cannot be written (disk full) still answers, once here."""
+    try:
+        return services.state.claim_event(key)
+    except Exception as error:
+        if not is_storage_failure(error):
+            raise
+        log.warning("could not record the message as seen; answering it anyway")
+        return True
 
 
 def _question(event: dict[str, Any], bot_user_id: str | None) -> str:
@@ -49,7 +67,10 @@ def _answer(services: Services, event: dict[str, Any], context: dict[str, Any], 
     """Answered in the message's thread: `thread_ts` for a reply (also a broadcast one), else its own ts."""
     question = _question(event, context.get("bot_user_id"))
     request = SlackRequest.from_event(event, body).with_text(question)
-    services.submit(services.responder.answer_message, request)
+    # Both claims are marked answered once the reply is out (a retry then is only acknowledged).
+    claims = [_message_key(event)] + ([f"event:{body['event_id']}"] if body.get("event_id") else [])
+    with log_context(event=body.get("event_id")):
+        services.submit(services.responder.answer_message, request, claims)
 
 
 def register(app: App, services: Services) -> None:

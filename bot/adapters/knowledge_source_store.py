@@ -1,0 +1,114 @@
+"""Run-time knowledge sources (reviews) in the state database, the one copy every process indexes."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.adapters.schema import knowledge_sources
+from bot.domain.sources import KnowledgeSource
+from bot.knowledge.sources import legacy_review
+
+log = logging.getLogger(__name__)
+
+
+def _text(value: str) -> str:
+    return value.replace("\x00", "")  # PostgreSQL refuses NUL in text
+
+
+class SqlKnowledgeSources:
+    """Adding is an insert, removing a tombstone: a process that missed either sees it on its next check."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def add(self, source: KnowledgeSource) -> None:
+        with self._engine.begin() as db:
+            db.execute(insert(knowledge_sources).values(**self._row(source)))
+
+    def add_if_absent(self, source: KnowledgeSource) -> bool:
+        """Insert unless a source with this id exists (two processes may import the same file)."""
+        try:
+            with self._engine.begin() as db:
+                exists = db.execute(
+                    select(knowledge_sources.c.id).where(knowledge_sources.c.id == source.source_id)
+                ).first()
+                if exists:
+                    return False
+                db.execute(insert(knowledge_sources).values(**self._row(source)))
+                return True
+        except IntegrityError:
+            return False
+
+    def tombstone(self, source_id: str, at: float) -> None:
+        with self._engine.begin() as db:
+            db.execute(
+                update(knowledge_sources)
+                .where(knowledge_sources.c.id == source_id, knowledge_sources.c.deleted_at.is_(None))
+                .values(deleted_at=at)
+            )
+
+    def all(self) -> list[KnowledgeSource]:
+        query = select(knowledge_sources).order_by(knowledge_sources.c.created_at, knowledge_sources.c.id)
+        with self._engine.connect() as db:
+            return [
+                KnowledgeSource(
+                    source_id=row.id,
+                    kind=row.kind,
+                    title=row.title,
+                    body=row.body,
+                    campaign_id=row.campaign_id,
+                    channel=row.channel,
+                    created_by=row.created_by,
+                    created_at=row.created_at,
+                    deleted_at=row.deleted_at,
+                )
+                for row in db.execute(query)
+            ]
+
+    def version(self) -> tuple[Any, ...]:
+        """How many sources, the newest, how many tombstones and the latest, in one aggregate query."""
+        query = select(
+            func.count(),
+            func.max(knowledge_sources.c.created_at),
+            func.count(knowledge_sources.c.deleted_at),
+            func.max(knowledge_sources.c.deleted_at),
+        )
+        with self._engine.connect() as db:
+            row = db.execute(query).one()
+        return tuple(row)
+
+    def import_legacy_reviews(self, reviews_dir: Path) -> int:
+        """Reviews older versions wrote as Markdown files; each is imported once, whoever starts first."""
+        if not reviews_dir.is_dir():
+            return 0
+        imported = 0
+        for path in sorted(reviews_dir.glob("*.md")):
+            try:
+                source = legacy_review(path)
+            except OSError as error:
+                log.warning("could not read the old review %s: %s", path.name, error)
+                continue
+            if source is not None and self.add_if_absent(source):
+                imported += 1
+        if imported:
+            log.info("imported %d review files from %s into the database", imported, reviews_dir)
+        return imported
+
+    @staticmethod
+    def _row(source: KnowledgeSource) -> dict[str, Any]:
+        return {
+            "id": source.source_id,
+            "kind": source.kind,
+            "title": _text(source.title),
+            "body": _text(source.body),
+            "campaign_id": source.campaign_id,
+            "channel": source.channel,
+            "created_by": source.created_by[:32],
+            "created_at": source.created_at,
+            "deleted_at": source.deleted_at,
+        }

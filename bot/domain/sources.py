@@ -1,0 +1,79 @@
+"""Knowledge added at run time (reviews first): what it is, and how a review becomes one.
+
+Its text comes from users, so it is never read as Markdown: a heading or a scraped-page footer typed
+into a review is just text, and where it is cited from is fixed by the review itself.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+
+REVIEW = "review"
+REVIEW_LABEL_PREFIX = "复盘 · "
+# Run-time sources are cited as "<kind>:<id>"; a knowledge file is always "<folder>/<path>".
+_RUN_TIME_SOURCE = re.compile(r"^[a-z]+:[0-9A-Za-z_-]+$")
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
+_HEADING_MARKS = re.compile(r"^[ \t]{0,3}#{1,6}(?=[ \t]|$)[ \t]*", re.MULTILINE)
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class KnowledgeSource:
+    """One run-time source; `title` is what citations call it, `body` its kind's own encoding."""
+
+    source_id: str
+    kind: str
+    title: str
+    body: str
+    campaign_id: str | None
+    channel: str
+    created_by: str
+    created_at: float
+    deleted_at: float | None = None
+
+    @property
+    def source(self) -> str:
+        return f"{self.kind}:{self.source_id}"
+
+
+def is_run_time_source(source: str) -> bool:
+    """True for a source that came from the database rather than from a knowledge file."""
+    return bool(_RUN_TIME_SOURCE.match(source))
+
+
+def inline_text(text: str, limit: int = 120) -> str:
+    """User text fit for one line of a label: no line breaks, and no section separator (›) to fake a path."""
+    return _SPACES.sub(" ", text.replace("›", "·")).strip()[:limit]
+
+
+def review_label(campaign: str, day: date, author: str) -> str:
+    """How every passage of a review is cited: `复盘 · 双十二拉新活动 (2026-12-20, by <@U…>)`."""
+    who = f"<@{author}>" if _USER_ID.match(author) else "?"
+    return f"{REVIEW_LABEL_PREFIX}{inline_text(campaign) or '?'} ({day.isoformat()}, by {who})"
+
+
+def neutral_text(text: str) -> str:
+    """User text with Markdown heading marks taken off, so that it reads as text wherever it is quoted."""
+    return _HEADING_MARKS.sub("", text.replace("\r\n", "\n")).strip()
+
+
+def review_body(answers: list[tuple[str, str]]) -> str:
+    return json.dumps([[question, answer] for question, answer in answers], ensure_ascii=False)
+
+
+def review_answers(body: str) -> list[tuple[str, str]]:
+    """The (question, answer) pairs of a stored review; anything unreadable is no answer."""
+    try:
+        pairs = json.loads(body)
+    except ValueError:
+        return []
+    if not isinstance(pairs, list):
+        return []
+    return [
+        (str(pair[0]), str(pair[1]))
+        for pair in pairs
+        if isinstance(pair, list) and len(pair) == 2 and str(pair[1]).strip()
+    ]

@@ -1,0 +1,73 @@
+"""What Slack knows about people: time zones, admin rights, channel membership, real accounts."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+log = logging.getLogger(__name__)
+
+MEMBERS_TTL_S = 60.0
+MEMBERS_PAGE = 200
+
+
+class SlackPeople:
+    """`users.info` and `conversations.members`; a channel's members are cached for a minute,
+    because a cancel button or a reminder command should not page through a big channel each time."""
+
+    def __init__(self, client: WebClient, members_ttl_s: float = MEMBERS_TTL_S) -> None:
+        self._client = client
+        self._ttl = members_ttl_s
+        self._members: dict[str, tuple[float, frozenset[str]]] = {}
+        self._lock = threading.Lock()
+
+    def _user(self, user: str) -> dict[str, Any]:
+        try:
+            return dict(self._client.users_info(user=user).get("user") or {})
+        except SlackApiError as error:
+            log.info("users.info failed: %s", error.response.get("error"))
+            return {}
+
+    def timezone_of(self, user: str) -> str | None:
+        return str(self._user(user).get("tz") or "") or None
+
+    def is_admin(self, user: str) -> bool:
+        info = self._user(user)
+        return bool(info.get("is_admin") or info.get("is_owner"))
+
+    def is_person(self, user: str) -> bool:
+        info = self._user(user)
+        return bool(info.get("id")) and not info.get("deleted") and not info.get("is_bot")
+
+    def is_member(self, channel: str, user: str) -> bool:
+        return user in self._channel_members(channel)
+
+    def _channel_members(self, channel: str) -> frozenset[str]:
+        with self._lock:
+            cached = self._members.get(channel)
+        if cached and time.monotonic() - cached[0] < self._ttl:
+            return cached[1]
+        members: set[str] = set()
+        cursor = ""
+        try:
+            while True:
+                page = self._client.conversations_members(
+                    channel=channel, limit=MEMBERS_PAGE, cursor=cursor or None
+                )
+                members.update(str(member) for member in page.get("members") or [])
+                cursor = str((page.get("response_metadata") or {}).get("next_cursor") or "")
+                if not cursor:
+                    break
+        except SlackApiError as error:
+            # channel_not_found: a private channel opsbot is not in; nobody counts as a member.
+            log.info("conversations.members failed for %s: %s", channel, error.response.get("error"))
+            return frozenset()
+        found = frozenset(members)
+        with self._lock:
+            self._members[channel] = (time.monotonic(), found)
+        return found
