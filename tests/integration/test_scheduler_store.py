@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from datetime import time as dt_time
 from pathlib import Path
@@ -21,6 +21,7 @@ from bot.domain.clock import SystemClock
 from bot.domain.reminders import Reminder
 from bot.domain.when import OneOff
 from tests.integration.test_checklist_store import _url
+from tests.waiting import wait_until
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -84,7 +85,7 @@ def test_a_new_leader_rebuilds_stored_triggers_an_older_version_built_differentl
     SqlReminderStore(engine).add(reminder)
     old = ReminderScheduler(engine, lambda *_: None, lambda *_: None)
     old.start()
-    _wait_until(lambda: old.leading)
+    assert wait_until(lambda: old.leading, timeout=30)
     every_day = CronTrigger(day_of_week="*", hour=10, minute=0, timezone="Asia/Shanghai")
     old._scheduler.add_job(JOB_FUNCTION, every_day, args=[reminder.reminder_id], id=reminder.reminder_id)
     old.shutdown()
@@ -94,17 +95,10 @@ def test_a_new_leader_rebuilds_stored_triggers_an_older_version_built_differentl
     )
     new.start()
     try:
-        _wait_until(lambda: new.leading)
+        assert wait_until(lambda: new.leading, timeout=30)
         next_run = new.next_run(reminder.reminder_id)
         assert next_run is not None and next_run.weekday() == 0
         assert repr(new._scheduler.get_job(reminder.reminder_id).trigger) == repr(trigger_for(reminder))
     finally:
         new.shutdown()
         new.cancel(reminder.reminder_id)
-
-
-def _wait_until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)

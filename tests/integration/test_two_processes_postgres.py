@@ -9,10 +9,8 @@ import json
 import os
 import signal
 import time
-import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -21,12 +19,13 @@ from bot.adapters.database import make_engine
 from bot.adapters.knowledge_source_store import SqlKnowledgeSources
 from bot.adapters.leadership import AdvisoryLockLeadership, Leadership
 from bot.adapters.migrate import upgrade
-from bot.adapters.reminder_store import SqlReminderStore
 from bot.settings import Settings
 from tests.postgres import own_postgres_database
 from tests.slack.fake_slack import FakeSlack
+from tests.slack.review_modal import FORM, campaign_with_a_review, open_review, review_submission
 from tests.slack.test_reminders import delivered_and_done, reminder_id_in, reminder_posts
-from tests.slack.test_shutdown import STOP_WITHIN_S, Served, leads, serving_all, wait_until
+from tests.slack.test_shutdown import STOP_WITHIN_S, Served, leads, serving_all
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -118,53 +117,15 @@ def test_sigterm_of_the_leader_hands_over_with_nothing_twice_and_nothing_lost(
         assert {text: len(reminder_posts(fake_slack, text)) for text in texts} == dict.fromkeys(texts, 1)
 
 
-def _post_payload(served: Served, slack: FakeSlack, settings: Settings, payload: dict[str, Any]) -> None:
-    body = urllib.parse.urlencode({"payload": json.dumps(payload, ensure_ascii=False)}).encode()
-    assert served.client(slack, settings).post(body, "application/x-www-form-urlencoded").status == 200
-
-
-def save_review(served: Served, slack: FakeSlack, settings: Settings, engine: Engine, lessons: str) -> None:
-    """Through one replica: a checklist for the channel, then its review written in the modal."""
-    client = served.client(slack, settings)
-    client.command("checklist 双十二拉新活动 launch 2026-12-12 end 2026-12-14", response="cl")
-    store = SqlReminderStore(engine)
-    assert wait_until(lambda: any(r.kind == "review" for r in store.active()), timeout=30)
-    campaign_id = next(r.campaign_id for r in store.active() if r.kind == "review")
-    click = {
-        "type": "block_actions",
-        "team": {"id": "T0000001"},
-        "user": {"id": "U0LEAD"},
-        "api_app_id": "A0OPSBOT",
-        "trigger_id": "trigger-123",
-        "channel": {"id": "C0CAMPAIGN"},
-        "message": {"ts": "1.2", "blocks": []},
-        "response_url": slack.response_url("rv"),
-        "actions": [{"type": "button", "action_id": "review_write", "block_id": "b", "value": campaign_id}],
-    }
-    _post_payload(served, slack, settings, click)
-    assert slack.wait_for(lambda: bool(slack.called("views.open")))
-    view = slack.called("views.open")[0].params["view"]
-    view = json.loads(view) if isinstance(view, str) else view
-    inputs = [block for block in view["blocks"] if block["type"] == "input"]
-    values = {b["block_id"]: {"answer": {"type": "plain_text_input", "value": ""}} for b in inputs}
-    values[inputs[-1]["block_id"]]["answer"]["value"] = lessons
-    submission = {
-        "type": "view_submission",
-        "team": {"id": "T0000001"},
-        "user": {"id": "U0LEAD"},
-        "api_app_id": "A0OPSBOT",
-        "view": {**view, "id": "V1", "state": {"values": values}},
-    }
-    _post_payload(served, slack, settings, submission)
-
-
 def test_a_review_saved_through_one_replica_is_cited_by_the_other_within_10_seconds(
     engine: Engine, settings: Settings, fake_slack: FakeSlack, tmp_path: Path, chroma_server: int
 ) -> None:
     shared = {**database_env(engine), "CHROMA_HOST": "127.0.0.1", "CHROMA_PORT": str(chroma_server)}
     with serving_all(replicas(settings, tmp_path), fake_slack, **shared) as (one, two):
         lessons = "复盘教训:地推物料没有提前确认,渠道投放开始得太晚,下次提前两周锁定资源。"
-        save_review(one, fake_slack, settings, engine, lessons)
+        writer = one.client(fake_slack, settings)
+        view = open_review(writer, campaign_with_a_review(writer, engine))
+        assert writer.post(review_submission(view, {-1: lessons}), FORM).status == 200
         sources = SqlKnowledgeSources(engine)
         assert wait_until(lambda: bool(sources.all()), timeout=30), one.log.read_text()
         saved_at = time.monotonic()

@@ -7,7 +7,11 @@ import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from sqlalchemy import func, select
+
+from bot.adapters.schema import campaigns
 from tests.slack.conftest import Reply, RunningBot
+from tests.waiting import wait_until
 
 
 def post_checklist(
@@ -16,7 +20,14 @@ def post_checklist(
     reply = bot.command(f"checklist {text}", response="cl")
     assert reply.status == 200 and "生成活动清单" in reply.json()["text"]
     assert bot.slack.wait_for(lambda: bool(bot.slack.called("chat.postMessage")))
+    # Slack has the message before opsbot has stored its ts; a click needs the stored one.
+    assert wait_until(lambda: posted_checklists(bot) > 0)
     return bot.slack.called("chat.postMessage")[0].params
+
+
+def posted_checklists(bot: RunningBot) -> int:
+    with bot.runtime.engine.connect() as db:
+        return int(db.execute(select(func.count()).where(campaigns.c.message_ts != "")).scalar_one())
 
 
 def tick(

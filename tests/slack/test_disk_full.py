@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -12,10 +11,9 @@ from typing import Any
 from sqlalchemy import Engine, event
 
 from bot import metrics
-from bot.adapters.reminder_store import SqlReminderStore
 from tests.slack.conftest import RunningBot
+from tests.slack.review_modal import FORM, campaign_with_a_review, open_review, review_submission
 from tests.slack.test_events_and_actions import dm, posts, settle
-from tests.slack.test_reminders import wait_until
 
 WRITES = ("insert", "update", "delete")
 
@@ -89,37 +87,9 @@ def test_a_vote_on_a_full_disk_is_answered_with_what_went_wrong(bot: RunningBot)
 
 
 def test_a_review_on_a_full_disk_is_not_lost_without_a_word(bot: RunningBot) -> None:
-    bot.command("checklist 双十二拉新活动 launch 2026-12-12 end 2026-12-14", response="cl")
-    store = SqlReminderStore(bot.runtime.engine)
-    assert wait_until(lambda: any(r.kind == "review" for r in store.active()))
-    campaign_id = next(r.campaign_id for r in store.active() if r.kind == "review")
+    view = open_review(bot, campaign_with_a_review(bot, bot.runtime.engine))
+    body = review_submission(view, {0: "地推物料没有提前确认。"})
     slack = bot.slack
-    click = {
-        "type": "block_actions",
-        "team": {"id": "T0000001"},
-        "user": {"id": "U0LEAD"},
-        "api_app_id": "A0OPSBOT",
-        "trigger_id": "trigger-123",
-        "channel": {"id": "C0CAMPAIGN"},
-        "message": {"ts": "1.2", "blocks": []},
-        "response_url": slack.response_url("rv"),
-        "actions": [{"type": "button", "action_id": "review_write", "block_id": "b", "value": campaign_id}],
-    }
-    assert bot.post(urllib.parse.urlencode({"payload": json.dumps(click)}).encode(), FORM).status == 200
-    assert slack.wait_for(lambda: bool(slack.called("views.open")))
-    view = slack.called("views.open")[0].params["view"]
-    view = json.loads(view) if isinstance(view, str) else view
-    inputs = [b for b in view["blocks"] if b["type"] == "input"]
-    values = {b["block_id"]: {"answer": {"type": "plain_text_input", "value": ""}} for b in inputs}
-    values[inputs[0]["block_id"]]["answer"]["value"] = "地推物料没有提前确认。"
-    submission = {
-        "type": "view_submission",
-        "team": {"id": "T0000001"},
-        "user": {"id": "U0LEAD"},
-        "api_app_id": "A0OPSBOT",
-        "view": {**view, "id": "V1", "state": {"values": values}},
-    }
-    body = urllib.parse.urlencode({"payload": json.dumps(submission, ensure_ascii=False)}).encode()
     with disk_full(bot.runtime.engine):
         assert bot.post(body, FORM).status == 200
         assert slack.wait_for(
@@ -127,6 +97,3 @@ def test_a_review_on_a_full_disk_is_not_lost_without_a_word(bot: RunningBot) -> 
         )
     told = next(c.params for c in slack.called("chat.postMessage") if c.params.get("channel") == "U0LEAD")
     assert "couldn't save" in told["text"]
-
-
-FORM = "application/x-www-form-urlencoded"

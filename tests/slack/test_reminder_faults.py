@@ -28,7 +28,8 @@ from bot.settings import Settings
 from bot.slack.reminders import ReminderResponder
 from tests.slack.conftest import RunningBot, running_bot
 from tests.slack.fake_slack import FakeSlack
-from tests.slack.test_reminders import reminder_id_in, reminder_posts, wait_until
+from tests.slack.test_reminders import reminder_id_in, reminder_posts
+from tests.waiting import wait_until
 
 BACKOFF = (30.0, 120.0, 480.0)
 

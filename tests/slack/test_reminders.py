@@ -6,8 +6,6 @@ import json
 import os
 import signal
 import time
-import urllib.parse
-import urllib.request
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -21,22 +19,15 @@ from bot.settings import Settings
 from tests.conftest import FROZEN_NOW
 from tests.slack.conftest import RunningBot
 from tests.slack.fake_slack import FakeSlack
+from tests.slack.review_modal import FORM, campaign_with_a_review, open_review, review_submission
 from tests.slack.test_serve_command import serve_and_wait
+from tests.waiting import wait_until
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def reminder_posts(slack: FakeSlack, text: str) -> list[dict[str, object]]:
     return [c.params for c in slack.called("chat.postMessage") if text in str(c.params.get("text", ""))]
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 15) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.1)
-    return True
 
 
 def delivered_and_done(engine: object, reminder_id: str) -> Callable[[], bool]:
@@ -249,44 +240,12 @@ def test_a_reminder_missed_beyond_the_grace_period_is_reported_not_dropped(
 
 
 def test_a_saved_review_becomes_searchable_knowledge(bot: RunningBot) -> None:
-    bot.command("checklist 双十二拉新活动 launch 2026-12-12 end 2026-12-14", response="cl")
-    store = SqlReminderStore(bot.runtime.engine)
-    assert wait_until(lambda: any(r.kind == "review" for r in store.active()))
-    campaign_id = next(r.campaign_id for r in store.active() if r.kind == "review")
-    assert campaign_id is not None
-    slack = bot.slack
-    click = {
-        "type": "block_actions",
-        "team": {"id": "T0000001"},
-        "user": {"id": "U0LEAD"},
-        "api_app_id": "A0OPSBOT",
-        "trigger_id": "trigger-123",
-        "channel": {"id": "C0CAMPAIGN"},
-        "message": {"ts": "1.2", "blocks": []},
-        "response_url": slack.response_url("rv"),
-        "actions": [{"type": "button", "action_id": "review_write", "block_id": "b", "value": campaign_id}],
-    }
-    body = urllib.parse.urlencode({"payload": json.dumps(click)}).encode()
-    assert bot.post(body, "application/x-www-form-urlencoded").status == 200
-    assert slack.wait_for(lambda: bool(slack.called("views.open")))
-    view = slack.called("views.open")[0].params["view"]
-    view = json.loads(view) if isinstance(view, str) else view
+    view = open_review(bot, campaign_with_a_review(bot, bot.runtime.engine))
     assert view["callback_id"] == "review_submit" and "对于活动用户的反馈如何?" in json.dumps(
         view, ensure_ascii=False
     )
     lessons = "教训:渠道投放开始得太晚,地推物料没有提前确认,下次至少提前两周和各部门锁定资源。"
-    inputs = [b for b in view["blocks"] if b["type"] == "input"]
-    values = {b["block_id"]: {"answer": {"type": "plain_text_input", "value": ""}} for b in inputs}
-    values[inputs[4]["block_id"]]["answer"]["value"] = lessons
-    submission = {
-        "type": "view_submission",
-        "team": {"id": "T0000001"},
-        "user": {"id": "U0LEAD"},
-        "api_app_id": "A0OPSBOT",
-        "view": {**view, "id": "V1", "state": {"values": values}},
-    }
-    body = urllib.parse.urlencode({"payload": json.dumps(submission, ensure_ascii=False)}).encode()
-    assert bot.post(body, "application/x-www-form-urlencoded").status == 200
+    assert bot.post(review_submission(view, {4: lessons}), FORM).status == 200
     knowledge = bot.container.knowledge
     assert wait_until(
         lambda: any(c.source.startswith("review:") for c in knowledge.searcher.chunks), timeout=60

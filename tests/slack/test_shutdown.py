@@ -21,6 +21,7 @@ from bot.domain.clock import FixedClock
 from bot.settings import Settings
 from tests.slack.conftest import BOT_TOKEN, SIGNING_SECRET, RunningBot, free_port, running_bot
 from tests.slack.fake_slack import FakeSlack
+from tests.waiting import wait_until
 
 STOP_WITHIN_S = 10.0
 
@@ -123,15 +124,6 @@ def _alive(url: str) -> bool:
             return bool(response.status == 200)
     except OSError:
         return False
-
-
-def wait_until(condition: Callable[[], bool], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.1)
-    return True
 
 
 def leads(leadership: Leadership, served: Served) -> Callable[[], bool]:
