@@ -45,11 +45,11 @@ QUESTIONS = [
 ]
 
 
-def _wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 120) -> None:
+def _wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
+            with urllib.request.urlopen(url + "/readyz", timeout=2) as response:
                 if response.status == 200:
                     return
         except (urllib.error.URLError, ConnectionError):
@@ -57,7 +57,7 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 1
         if process.poll() is not None:
             raise RuntimeError("opsbot serve exited")
         time.sleep(0.2)
-    raise RuntimeError("opsbot serve did not become healthy")
+    raise RuntimeError("opsbot serve did not become ready")
 
 
 def run(commands: int, concurrency: int) -> dict[str, Any]:
@@ -80,7 +80,7 @@ def run(commands: int, concurrency: int) -> dict[str, Any]:
         )
         try:
             url = f"http://127.0.0.1:{port}"
-            _wait_healthy(url, process)
+            _wait_ready(url, process)
             client = RunningBot(url, slack, None, Settings(), None)  # type: ignore[arg-type]
             client.command("ask 预热", response="warmup")
             slack.wait_for(lambda: len(slack.responses("warmup")) >= 1, timeout=30)
