@@ -220,7 +220,6 @@ def bootstrap_slack(container: Container, credentials: SlackCredentials) -> Slac
     reminder_store = SqlReminderStore(engine)
     reminder_service = ReminderService(
         reminder_store,
-        state,
         checklist_store,
         container.calendar,
         container.clock,

@@ -126,17 +126,6 @@ class FakeAnswerStore:
         self.votes[(answer_id, user_id)] = vote
 
 
-class FakeClaims:
-    def __init__(self) -> None:
-        self.keys: set[str] = set()
-
-    def claim(self, key: str) -> bool:
-        if key in self.keys:
-            return False
-        self.keys.add(key)
-        return True
-
-
 class FakeTimer:
     def __init__(self) -> None:
         self.scheduled: dict[str, Reminder] = {}
@@ -220,6 +209,12 @@ class FakeDeliveries:
             if (row["status"] == "retrying" and row["next_attempt_at"] <= now)
             or (row["status"] == "claimed" and row["claimed_until"] < now)
         ]
+
+    def record_missed(self, key: DeliveryKey, now: float) -> bool:
+        if key in self.rows:
+            return False
+        self.rows[key] = {"status": "missed", "attempts": 0, "owner": "", "claimed_until": 0.0}
+        return True
 
     def hand_back(self, owner: str, now: float) -> int:
         mine = [row for row in self.rows.values() if row["owner"] == owner and row["status"] == "claimed"]

@@ -96,11 +96,31 @@ class SqlDeliveries:
             ).rowcount
         return int(handed)
 
+    def record_missed(self, key: DeliveryKey, now: float) -> bool:
+        try:
+            with self._engine.begin() as db:
+                db.execute(
+                    insert(rows).values(
+                        reminder_id=key.reminder_id,
+                        due=key.due,
+                        status="missed",
+                        attempts=0,
+                        claimed_by="",
+                        claimed_until=0.0,
+                        updated_at=now,
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True
+
     def forget_finished(self, before: float) -> int:
-        """Housekeeping: sent and failed rows last touched before `before` go (a fired one-off or a
+        """Housekeeping: sent, failed and missed rows last touched before `before` go (a fired one-off or a
         past due time is never claimed again, so nothing needs them); how many."""
         with self._engine.begin() as db:
             gone = db.execute(
-                delete(rows).where(rows.c.status.in_(("sent", "failed")), rows.c.updated_at < before)
+                delete(rows).where(
+                    rows.c.status.in_(("sent", "failed", "missed")), rows.c.updated_at < before
+                )
             ).rowcount
         return int(gone)

@@ -90,12 +90,6 @@ class AnswerStore(Protocol):
     def record_vote(self, answer_id: str, user_id: str, vote: str) -> None: ...
 
 
-class Claims(Protocol):
-    """Exactly-once work across threads and processes: the first claimant of a key does it."""
-
-    def claim(self, key: str) -> bool: ...
-
-
 class ReminderTimer(Protocol):
     """Wakes the process when a reminder is due (APScheduler with a persistent job store)."""
 
@@ -148,6 +142,11 @@ class Deliveries(Protocol):
 
     def waiting(self, now: float) -> list[DeliveryKey]:
         """Deliveries a sweep should take: retries that are due and claims that expired."""
+        ...
+
+    def record_missed(self, key: DeliveryKey, now: float) -> bool:
+        """A due time that will not be attempted (the bot was down past the grace period): True if
+        nothing had claimed it, so its creator is told once and nothing posts it late as well."""
         ...
 
     def hand_back(self, owner: str, now: float) -> int:

@@ -117,6 +117,18 @@ class ReminderDelivery:
             return None
         return self._claim(reminder, delivery_key(reminder_id, due), due)
 
+    def claim_missed(self, reminder_id: str, scheduled: datetime) -> Reminder | None:
+        """Missed by more than the grace period: the reminder whose creator must be told, once. None
+        if it is not active or that due time was already claimed (then it is posted, if late)."""
+        reminder = self._store.get(reminder_id)
+        if reminder is None or reminder.status != "active":
+            return None
+        if not self._deliveries.record_missed(delivery_key(reminder_id, scheduled), self._now()):
+            return None
+        if isinstance(reminder.schedule, OneOff):
+            self._store.set_status(reminder_id, "missed")
+        return reminder
+
     def waiting(self) -> list[DeliveryKey]:
         """Retries that are due and claims whose process died: what a sweep should deliver."""
         return self._deliveries.waiting(self._now())

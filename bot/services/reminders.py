@@ -24,7 +24,7 @@ from bot.domain.reminders import (
 )
 from bot.domain.when import OneOff, parse_reminder
 from bot.domain.working_days import WorkCalendar
-from bot.services.ports import ChecklistStore, Claims, People, ReminderStore, ReminderTimer
+from bot.services.ports import ChecklistStore, People, ReminderStore, ReminderTimer
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,6 @@ class ReminderService:
     def __init__(
         self,
         store: ReminderStore,
-        claims: Claims,
         checklists: ChecklistStore,
         calendar: WorkCalendar,
         clock: Clock,
@@ -73,7 +72,6 @@ class ReminderService:
         timer: ReminderTimer | None = None,
     ) -> None:
         self._store = store
-        self._claims = claims
         self._checklists = checklists
         self._calendar = calendar
         self._clock = clock
@@ -196,17 +194,4 @@ class ReminderService:
             campaign.campaign_id,
         )
         self.add(reminder)
-        return reminder
-
-    # -- delivery --------------------------------------------------------------------------------
-
-    def claim_missed(self, reminder_id: str, scheduled: datetime) -> Reminder | None:
-        """Missed by more than the grace period: the reminder whose creator must be told, once."""
-        reminder = self._store.get(reminder_id)
-        if reminder is None or reminder.status != "active":
-            return None
-        if not self._claims.claim(f"missed:{reminder_id}:{scheduled:%Y%m%dT%H%M}"):
-            return None
-        if isinstance(reminder.schedule, OneOff):
-            self._store.set_status(reminder_id, "missed")
         return reminder

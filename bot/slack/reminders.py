@@ -175,7 +175,7 @@ class ReminderResponder:
 
     def report_missed(self, reminder_id: str, scheduled: datetime) -> None:
         """Missed by more than the grace period (the bot was down): tell the creator, never drop silently."""
-        reminder = self.service.claim_missed(reminder_id, scheduled)
+        reminder = self.delivery.claim_missed(reminder_id, scheduled)
         if reminder is None:
             return
         self._client.chat_postMessage(

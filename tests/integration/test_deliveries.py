@@ -87,3 +87,23 @@ def test_housekeeping_forgets_only_finished_deliveries_that_are_old(kind: str, t
         assert store.claim(retrying, "q", 6000.0, 6100.0) == 2  # kept, and due again
         assert store.claim(recent, "q", 6000.0, 6100.0) is None  # kept, already sent
         engine.dispose()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_a_missed_due_time_is_recorded_once_and_never_claimed(kind: str, tmp_path: Path) -> None:
+    with ExitStack() as stack:
+        url = (
+            f"sqlite:///{tmp_path / 'state.sqlite3'}"
+            if kind == "sqlite"
+            else stack.enter_context(own_postgres_database())
+        )
+        engine = make_engine(url)
+        upgrade(engine)
+        store = SqlDeliveries(engine)
+        missed, claimed = (DeliveryKey(name, "2026-11-25T02:00:00+00:00") for name in "mc")
+        assert store.record_missed(missed, 1000.0) and not store.record_missed(missed, 1001.0)
+        assert store.claim(missed, "p", 1002.0, 1100.0) is None and store.waiting(5000.0) == []
+        store.claim(claimed, "p", 1000.0, 1100.0)
+        assert not store.record_missed(claimed, 1001.0)
+        assert store.forget_finished(before=2000.0) == 1
+        engine.dispose()

@@ -15,7 +15,6 @@ from bot.services.reminder_delivery import PostFailure, ReminderDelivery, RetryP
 from bot.services.reminders import ReminderService
 from tests.fakes import (
     FakeChecklistStore,
-    FakeClaims,
     FakeDeliveries,
     FakePeople,
     FakeReminderStore,
@@ -100,11 +99,32 @@ def test_a_claim_whose_process_died_is_taken_over_after_it_expires() -> None:
     assert taken is not None and taken.attempt == 2
 
 
+def test_a_missed_due_time_is_reported_once_and_never_also_posted_late() -> None:
+    clock, store, rows = FixedClock(NOW), FakeReminderStore(), FakeDeliveries()
+    one_off(store, NOW)
+    clock.advance(timedelta(hours=3))  # the bot was down past the grace period
+    service = delivery(clock, store, rows)
+    reported = service.claim_missed("r1", NOW)
+    assert reported is not None and store.reminders["r1"].status == "missed"
+    assert delivery(clock, store, rows).claim_missed("r1", NOW) is None  # another process: told once
+    assert service.waiting() == []
+
+
+def test_a_due_time_already_claimed_is_posted_late_not_reported_missed() -> None:
+    clock, store, rows = FixedClock(NOW), FakeReminderStore(), FakeDeliveries()
+    one_off(store, NOW)
+    assert delivery(clock, store, rows).claim_due("r1") is not None  # then kill -9 during the post
+    clock.advance(timedelta(hours=3))
+    survivor = delivery(clock, store, rows)
+    assert survivor.claim_missed("r1", NOW) is None  # no "missed" DM ...
+    late = survivor.claim_waiting(survivor.waiting()[0])
+    assert late is not None and late.late  # ... it is posted, marked late
+
+
 def test_members_of_the_target_channel_may_cancel_and_outsiders_cannot_target_it() -> None:
     people = FakePeople(admins={"U0ADMIN"}, members={"C0PRIVATE": {"U0ALICE", "U0BOB"}})
     service = ReminderService(
         FakeReminderStore(),
-        FakeClaims(),
         FakeChecklistStore(),
         WeekdayCalendar(),
         FixedClock(NOW),

@@ -20,7 +20,6 @@ from bot.services.reviews import EmptyReview, ReviewService
 from tests.fakes import (
     FakeAnswerStore,
     FakeChecklistStore,
-    FakeClaims,
     FakeKnowledgeSources,
     FakePeople,
     FakeReminderStore,
@@ -40,7 +39,6 @@ def reminder_service(
     timer = FakeTimer()
     service = ReminderService(
         store,
-        FakeClaims(),
         checklists or FakeChecklistStore(),
         WeekdayCalendar(),
         clock,
