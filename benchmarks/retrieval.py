@@ -30,10 +30,13 @@ ROOT = Path(__file__).resolve().parent.parent
 # questions.jsonl (dev/test splits) and questions_train.jsonl were used to choose weights, glossary
 # and threshold; questions_blind.jsonl was written by someone who never saw the glossary or the code,
 # and only its totals are looked at: it is the honest estimate for questions we have not seen.
+# benchmarks/blind/ (issue 10) was frozen before any tuning: tune on its dev split; its test split
+# is reported in totals and per kind only, so its misses are never written or shown.
 DEFAULT_SETS = [
     ROOT / "benchmarks" / "questions.jsonl",
     ROOT / "benchmarks" / "questions_train.jsonl",
     ROOT / "benchmarks" / "questions_blind.jsonl",
+    *sorted((ROOT / "benchmarks" / "blind").glob("set_*.jsonl")),
 ]
 Ranker = Callable[[str], list[str]]
 
@@ -46,8 +49,9 @@ def _distinct(sections: list[str]) -> list[str]:
     return list(dict.fromkeys(sections))
 
 
-def score(questions: list[dict[str, Any]], rank: Ranker) -> dict[str, Any]:
-    """Metrics over answerable questions, refusal rate over off-topic ones, and a per-kind breakdown."""
+def score(questions: list[dict[str, Any]], rank: Ranker, keep_misses: bool = True) -> dict[str, Any]:
+    """Metrics over answerable questions, refusal rate over off-topic ones, and a per-kind breakdown;
+    the missed questions themselves only where they may be read (`keep_misses`)."""
     rows: dict[str, list[tuple[float, float, float]]] = {}
     refused: list[bool] = []
     misses: list[str] = []
@@ -83,7 +87,7 @@ def score(questions: list[dict[str, Any]], rank: Ranker) -> dict[str, Any]:
         **summary(every),
         "by_kind": {kind: summary(kind_rows) for kind, kind_rows in rows.items()},
         "off_topic_refused": f"{sum(refused)}/{len(refused)}",
-        "misses": misses,
+        "misses": misses if keep_misses else [],
     }
 
 
@@ -126,11 +130,17 @@ def run(question_sets: list[Path]) -> dict[str, Any]:
             if not path.exists():
                 continue
             questions = load_questions(path)
-            results[path.name] = {name: score(questions, ranker) for name, ranker in rankers.items()}
+            held_out = path.parent.name == "blind"
+            results[path.name] = {
+                name: score(questions, ranker, keep_misses=not held_out) for name, ranker in rankers.items()
+            }
             dev_split = [q for q in questions if q.get("split")]
             for split in sorted({q["split"] for q in dev_split}):
                 subset = [q for q in dev_split if q["split"] == split]
-                results[f"{path.name}[{split}]"] = {"opsbot hybrid": score(subset, rankers["opsbot hybrid"])}
+                keep = not (held_out and split == "test")
+                results[f"{path.name}[{split}]"] = {
+                    "opsbot hybrid": score(subset, rankers["opsbot hybrid"], keep_misses=keep)
+                }
         return results
 
 
