@@ -31,22 +31,8 @@ class SqlDeliveries:
         self._engine = engine
 
     def claim(self, key: DeliveryKey, owner: str, now: float, until: float) -> int | None:
-        try:
-            with self._engine.begin() as db:
-                db.execute(
-                    insert(rows).values(
-                        reminder_id=key.reminder_id,
-                        due=key.due,
-                        status="claimed",
-                        attempts=1,
-                        claimed_by=owner,
-                        claimed_until=until,
-                        updated_at=now,
-                    )
-                )
+        if self._first_row(key, now, status="claimed", attempts=1, claimed_by=owner, claimed_until=until):
             return 1
-        except IntegrityError:
-            pass
         with self._engine.begin() as db:
             taken = db.execute(
                 update(rows)
@@ -97,18 +83,14 @@ class SqlDeliveries:
         return int(handed)
 
     def record_missed(self, key: DeliveryKey, now: float) -> bool:
+        return self._first_row(key, now, status="missed", attempts=0, claimed_by="", claimed_until=0.0)
+
+    def _first_row(self, key: DeliveryKey, now: float, **values: Any) -> bool:
+        """Insert the delivery's row; False if one exists already (the database decides the race)."""
         try:
             with self._engine.begin() as db:
                 db.execute(
-                    insert(rows).values(
-                        reminder_id=key.reminder_id,
-                        due=key.due,
-                        status="missed",
-                        attempts=0,
-                        claimed_by="",
-                        claimed_until=0.0,
-                        updated_at=now,
-                    )
+                    insert(rows).values(reminder_id=key.reminder_id, due=key.due, updated_at=now, **values)
                 )
         except IntegrityError:
             return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -64,46 +65,39 @@ def test_claims_race_once_on_postgresql() -> None:
             engine.dispose()
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
-def test_housekeeping_forgets_only_finished_deliveries_that_are_old(kind: str, tmp_path: Path) -> None:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlDeliveries]:
+    """The delivery store on a migrated database of the test's own."""
     with ExitStack() as stack:
         url = (
             f"sqlite:///{tmp_path / 'state.sqlite3'}"
-            if kind == "sqlite"
+            if request.param == "sqlite"
             else stack.enter_context(own_postgres_database())
         )
         engine = make_engine(url)
         upgrade(engine)
-        store = SqlDeliveries(engine)
-        sent, failed, retrying, recent = (DeliveryKey(name, "2026-11-25T02:00:00+00:00") for name in "abcd")
-        for key in (sent, failed, retrying, recent):
-            store.claim(key, "p", 1000.0, 1100.0)
-        store.sent(sent, "p", 1001.0)
-        store.failed(failed, "p", "http500", 1001.0)
-        store.retry_at(retrying, "p", 5000.0, "http503", 1001.0)
-        store.sent(recent, "p", 3000.0)
-        assert store.forget_finished(before=2000.0) == 2
-        assert store.claim(sent, "q", 6000.0, 6100.0) == 1  # gone: a new row could be made
-        assert store.claim(retrying, "q", 6000.0, 6100.0) == 2  # kept, and due again
-        assert store.claim(recent, "q", 6000.0, 6100.0) is None  # kept, already sent
+        yield SqlDeliveries(engine)
         engine.dispose()
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
-def test_a_missed_due_time_is_recorded_once_and_never_claimed(kind: str, tmp_path: Path) -> None:
-    with ExitStack() as stack:
-        url = (
-            f"sqlite:///{tmp_path / 'state.sqlite3'}"
-            if kind == "sqlite"
-            else stack.enter_context(own_postgres_database())
-        )
-        engine = make_engine(url)
-        upgrade(engine)
-        store = SqlDeliveries(engine)
-        missed, claimed = (DeliveryKey(name, "2026-11-25T02:00:00+00:00") for name in "mc")
-        assert store.record_missed(missed, 1000.0) and not store.record_missed(missed, 1001.0)
-        assert store.claim(missed, "p", 1002.0, 1100.0) is None and store.waiting(5000.0) == []
-        store.claim(claimed, "p", 1000.0, 1100.0)
-        assert not store.record_missed(claimed, 1001.0)
-        assert store.forget_finished(before=2000.0) == 1
-        engine.dispose()
+def test_housekeeping_forgets_only_finished_deliveries_that_are_old(store: SqlDeliveries) -> None:
+    sent, failed, retrying, recent = (DeliveryKey(name, "2026-11-25T02:00:00+00:00") for name in "abcd")
+    for key in (sent, failed, retrying, recent):
+        store.claim(key, "p", 1000.0, 1100.0)
+    store.sent(sent, "p", 1001.0)
+    store.failed(failed, "p", "http500", 1001.0)
+    store.retry_at(retrying, "p", 5000.0, "http503", 1001.0)
+    store.sent(recent, "p", 3000.0)
+    assert store.forget_finished(before=2000.0) == 2
+    assert store.claim(sent, "q", 6000.0, 6100.0) == 1  # gone: a new row could be made
+    assert store.claim(retrying, "q", 6000.0, 6100.0) == 2  # kept, and due again
+    assert store.claim(recent, "q", 6000.0, 6100.0) is None  # kept, already sent
+
+
+def test_a_missed_due_time_is_recorded_once_and_never_claimed(store: SqlDeliveries) -> None:
+    missed, claimed = (DeliveryKey(name, "2026-11-25T02:00:00+00:00") for name in "mc")
+    assert store.record_missed(missed, 1000.0) and not store.record_missed(missed, 1001.0)
+    assert store.claim(missed, "p", 1002.0, 1100.0) is None and store.waiting(5000.0) == []
+    store.claim(claimed, "p", 1000.0, 1100.0)
+    assert not store.record_missed(claimed, 1001.0)
+    assert store.forget_finished(before=2000.0) == 1
