@@ -46,7 +46,7 @@ class KnowledgeRetriever:
 
     def retrieve(self, question: str, limit: int) -> Retrieval:
         result = self._knowledge.search(question, limit)
-        return Retrieval(result.passages, result.covered)
+        return Retrieval(result.passages, result.covered, result.near, result.missing_subject)
 
     def topics(self) -> list[str]:
         return self._knowledge.topics()

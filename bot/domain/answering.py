@@ -32,6 +32,10 @@ class Retrieval:
 
     passages: list[Passage]
     covered: bool
+    # When not covered: whether the passages are close enough to list as related reading,
+    # and the question's main subject if the knowledge base never mentions it.
+    near: bool = False
+    missing_subject: str | None = None
 
 
 class PassageRetriever(Protocol):

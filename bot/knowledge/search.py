@@ -50,6 +50,10 @@ class SearchResult:
     passages: list[Passage]
     relevance: float
     covered: bool
+    # Not covered, but close enough that its passages are worth listing as related reading.
+    near: bool = False
+    # The question's main subject when the knowledge base never mentions it ("GMV 预测"), else None.
+    missing_subject: str | None = None
 
     def sections(self) -> list[str]:
         return [passage.section for passage in self.passages]
