@@ -91,6 +91,10 @@ def render_text(answer: Answer) -> str:
     if answer.sources:
         lines.append("")
         lines.extend(format_citation(n, passage) for n, passage in enumerate(answer.sources, 1))
+    if answer.related:
+        lines.append("")
+        lines.append("相关 / related:")
+        lines.extend(f"- {passage.section}    {passage.source}" for passage in answer.related)
     return "\n".join(lines)
 
 

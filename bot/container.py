@@ -19,6 +19,7 @@ from bot.adapters.holiday_calendar import ChinaWorkCalendar
 from bot.domain.answering import Answerer, AnswerWriter, Retrieval
 from bot.domain.clock import Clock, build_clock
 from bot.domain.drafting import ChecklistDrafter, ChecklistTailor
+from bot.domain.models import Chunk, Passage
 from bot.domain.working_days import WorkCalendar
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.glossary import Glossary
@@ -50,6 +51,16 @@ class KnowledgeRetriever:
 
     def topics(self) -> list[str]:
         return self._knowledge.topics()
+
+    def passage(self, section: str) -> Passage | None:
+        """A cited section whole (its chunks in document order), for the asker's pick of an unsure answer."""
+        members = [chunk for chunk in self._knowledge.searcher.chunks if chunk.section == section]
+        if not members:
+            return None
+        members.sort(key=lambda chunk: (chunk.source, chunk.position))
+        first = members[0]
+        text = "\n".join(chunk.text for chunk in members if chunk.source == first.source)
+        return Passage(Chunk(first.chunk_id, first.source, section, text, first.position), 1.0)
 
 
 @dataclass
@@ -99,12 +110,14 @@ def bootstrap(
         lambda text: np.asarray(embeddings.embed_query(text), dtype=np.float32),
         progress,
     )
+    retriever = KnowledgeRetriever(knowledge)
     answerer = Answerer(
-        KnowledgeRetriever(knowledge),
+        retriever,
         build_writer(settings),
         settings.max_question_chars,
         settings.top_k,
         slash_command=settings.slash_command,
+        sections=retriever,
     )
     calendar = ChinaWorkCalendar.from_file(settings.holidays_file)
     drafter = ChecklistDrafter(

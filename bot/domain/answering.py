@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.domain.errors import OpsbotError
-from bot.domain.extractive import compose_extractive, compose_not_covered
+from bot.domain.extractive import compose_extractive, compose_not_covered, compose_unsure
 from bot.domain.language import detect_language
 from bot.domain.models import Answer, Language, Passage
 from bot.domain.questions import clean_question
@@ -22,6 +22,10 @@ log = logging.getLogger(__name__)
 
 # A section is cited beside the best one only when it scores nearly as well; weaker ones are noise.
 CITATION_FLOOR = 0.72
+# Two best sections this close (second/first score) and about different things: ask which was meant.
+UNSURE_RATIO = 0.95
+# At most this many close sections are listed as related reading under "not covered".
+RELATED_LIMIT = 3
 # Follow-ups shorter than this are read together with the conversation's earlier questions.
 FOLLOW_UP_CHARS = 16
 
@@ -42,6 +46,11 @@ class PassageRetriever(Protocol):
     def retrieve(self, question: str, limit: int) -> Retrieval: ...
 
     def topics(self) -> list[str]: ...
+
+
+class SectionLookup(Protocol):
+    def passage(self, section: str) -> Passage | None:
+        """The whole section with this path (as cited), or None if the knowledge base lost it."""
 
 
 class NotSupported(Exception):
@@ -77,8 +86,10 @@ class Answerer:
         max_question_chars: int,
         top_k: int,
         slash_command: str = "/ops",
+        sections: SectionLookup | None = None,
     ) -> None:
         self._retriever = retriever
+        self._sections = sections
         self._writer = writer
         self._max_chars = max_question_chars
         self._top_k = top_k
@@ -105,11 +116,24 @@ class Answerer:
             if with_context.covered:
                 retrieval = with_context
         if not retrieval.covered or not retrieval.passages:
-            return self.not_covered(question, language)
+            return self.not_covered(question, language, retrieval)
         passages = [p for p in retrieval.passages if p.score >= CITATION_FLOOR * retrieval.passages[0].score]
+        if is_unsure(passages):
+            # Shown side by side whether or not an LLM is configured: the asker picks, not the model.
+            text = compose_unsure(language, passages[:2])
+            return Answer(question, text, passages[:2], language, unsure=True)
         if self._writer is None:
             return Answer(question, compose_extractive(language, passages), passages, language)
         return Draft(question, language, passages)
+
+    def answer_section(self, raw_question: str, section: str) -> Answer:
+        """The asker's pick after an unsure answer: that one section, quoted, for the same question."""
+        question = clean_question(raw_question, self._max_chars)
+        language = detect_language(question)
+        passage = self._sections.passage(section) if self._sections else None
+        if passage is None:
+            return self.not_covered(question, language)
+        return Answer(question, compose_extractive(language, [passage]), [passage], language)
 
     def answer(self, raw_question: str, context: list[str] | None = None) -> Answer:
         prepared = self.prepare(raw_question, context)
@@ -162,6 +186,23 @@ class Answerer:
         question = " ".join(normalize_spaces(raw_question).split())
         return Answer(question, reply, [], language, kind="small_talk")
 
-    def not_covered(self, question: str, language: Language) -> Answer:
-        text = compose_not_covered(language, self._retriever.topics())
-        return Answer(question, text, [], language, kind="not_covered")
+    def not_covered(self, question: str, language: Language, retrieval: Retrieval | None = None) -> Answer:
+        """The honest reply; close sections, if any, are named as related reading, never as sources."""
+        related = retrieval.passages[:RELATED_LIMIT] if retrieval is not None and retrieval.near else []
+        subject = retrieval.missing_subject if retrieval is not None else None
+        text = compose_not_covered(language, self._retriever.topics(), subject, related)
+        return Answer(question, text, [], language, kind="not_covered", related=related)
+
+
+def _related_sections(first: str, second: str) -> bool:
+    """One section holds the other (an overview and its part), or they are the same."""
+    return first == second or first.startswith(second + " › ") or second.startswith(first + " › ")
+
+
+def is_unsure(passages: list[Passage]) -> bool:
+    """The best two sections nearly tie and neither contains the other: guessing would mislead."""
+    if len(passages) < 2 or passages[0].score <= 0:
+        return False
+    first, second = passages[0], passages[1]
+    close = second.score >= UNSURE_RATIO * first.score
+    return close and not _related_sections(first.section, second.section)

@@ -44,13 +44,47 @@ def compose_extractive(language: Language, passages: list[Passage]) -> str:
     return "\n".join(lines)
 
 
-def compose_not_covered(language: Language, topics: list[str]) -> str:
-    """The honest reply when nothing in the knowledge base answers the question."""
+def compose_not_covered(
+    language: Language,
+    topics: list[str],
+    missing_subject: str | None = None,
+    related: list[Passage] | None = None,
+) -> str:
+    """The honest reply when nothing answers the question: what is missing, and what comes close."""
+    related = related or []
     if language == "zh":
+        headline = f"手册没有讲{_spaced(missing_subject)}" if missing_subject else "手册里没有这部分内容"
+        if related:
+            names = "、".join(_heading(p.section) for p in related)
+            return f"{headline};相关的内容有:{names}。"
         covered = "、".join(topics) if topics else "(暂无内容)"
-        return f"手册里没有这部分内容。目前手册涵盖:{covered}。"
+        return f"{headline}。目前手册涵盖:{covered}。"
+    headline = (
+        f"The playbook does not cover {missing_subject}"
+        if missing_subject
+        else "The playbook does not cover this"
+    )
+    if related:
+        names = ", ".join(_heading(p.section) for p in related)
+        return f"{headline}; related sections: {names}."
     covered = ", ".join(topics) if topics else "(nothing yet)"
-    return f"The playbook does not cover this. It currently covers: {covered}."
+    return f"{headline}. It currently covers: {covered}."
+
+
+def _spaced(subject: str) -> str:
+    """A Latin word is set off by a space after Chinese ("讲 GMV 预测"); Chinese runs on ("讲拉新")."""
+    return f" {subject}" if subject[:1].isascii() else subject
+
+
+def compose_unsure(language: Language, passages: list[Passage]) -> str:
+    """Both near-tied sections, quoted, under the question of which one was meant."""
+    first, second = (_heading(p.section) for p in passages[:2])
+    if language == "zh":
+        intro = f"你是想问「{first}」还是「{second}」?手册里这两部分是这样说的:"
+    else:
+        intro = f"Did you mean {first} or {second}? The playbook says this about each (quoted as written):"
+    body = compose_extractive(language, passages).split("\n", 1)[1]
+    return f"{intro}\n{body}"
 
 
 def format_citation(number: int, passage: Passage) -> str:

@@ -54,6 +54,10 @@ class Answer:
     language: Language = "zh"
     note: str = ""
     kind: AnswerKind = "answer"
+    # A not-covered answer may list close sections as further reading; they are never sources.
+    related: list[Passage] = field(default_factory=list)
+    # The first two sources are nearly tied and about different topics: the asker is asked which.
+    unsure: bool = False
 
     def __post_init__(self) -> None:
         if self.kind == "answer" and not self.sources:
@@ -69,20 +73,40 @@ class Answer:
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Answer:
-        sources = [
-            Passage(Chunk(f"stored-{i}", s["source"], s["section"], s["text"]), float(s["score"]))
-            for i, s in enumerate(record.get("sources", []))
-        ]
+        """Also reads records kept before `related` and `unsure` existed."""
+
+        def passages(key: str) -> list[Passage]:
+            return [
+                Passage(Chunk(f"stored-{key}-{i}", s["source"], s["section"], s["text"]), float(s["score"]))
+                for i, s in enumerate(record.get(key) or [])
+            ]
+
         language: Language = "en" if record.get("language") == "en" else "zh"
         kind: AnswerKind = "small_talk" if record.get("kind") == "small_talk" else "answer"
-        return cls(record["question"], record["answer"], sources, language, record.get("note", ""), kind)
+        return cls(
+            record["question"],
+            record["answer"],
+            passages("sources"),
+            language,
+            record.get("note", ""),
+            kind,
+            related=passages("related"),
+            unsure=bool(record.get("unsure", False)),
+        )
 
     def to_json(self) -> dict[str, object]:
+        """The contract of `opsbot ask --json`: `sources` is [] for every answer that is not covered."""
+
+        def shown(passages: list[Passage]) -> list[dict[str, object]]:
+            return [
+                {"source": p.source, "section": p.section, "text": p.text, "score": round(p.score, 4)}
+                for p in passages
+            ]
+
         return {
             "question": self.question,
             "answer": self.text,
-            "sources": [
-                {"source": p.source, "section": p.section, "text": p.text, "score": round(p.score, 4)}
-                for p in self.sources
-            ],
+            "sources": shown(self.sources),
+            "related": shown(self.related),
+            "unsure": self.unsure,
         }

@@ -54,6 +54,22 @@ def source_lines(answer: Answer) -> list[str]:
     ]
 
 
+def related_lines(answer: Answer) -> list[str]:
+    """Close sections under a not-covered answer: further reading, deliberately not numbered like sources."""
+    label = "相关内容" if answer.language == "zh" else "Related"
+    return [f"{label}:"] + [
+        f"• {safe(passage.section, 300)}    `{safe(passage.source, 200)}`" for passage in answer.related
+    ]
+
+
+def pick_buttons(answer: Answer, answer_id: str) -> list[dict[str, Any]]:
+    """One button per near-tied section ("留存", "拉新"); the value names the stored answer, not the text."""
+    return [
+        _button(passage.section.split(" › ")[-1][:70], f"pick_section_{index}", f"{answer_id}:{index}")
+        for index, passage in enumerate(answer.sources[:2])
+    ]
+
+
 def answer_blocks(
     answer: Answer,
     answer_id: str,
@@ -78,6 +94,14 @@ def answer_blocks(
         blocks.append(
             {"type": "context", "elements": [_mrkdwn("\n".join(source_lines(answer))[:CONTEXT_LIMIT])]}
         )
+    if answer.related:
+        blocks.append(
+            {"type": "context", "elements": [_mrkdwn("\n".join(related_lines(answer))[:CONTEXT_LIMIT])]}
+        )
+    if answer.unsure and answer_id and not shared_by:
+        blocks.append(
+            {"type": "actions", "block_id": f"pick:{answer_id}", "elements": pick_buttons(answer, answer_id)}
+        )
     if shared_by:
         label = "分享者" if answer.language == "zh" else "Shared by"
         blocks.append({"type": "context", "elements": [_mrkdwn(f"{label} <@{shared_by}>")]})
@@ -94,6 +118,7 @@ def answer_fallback_text(answer: Answer) -> str:
     """The plain `text` Slack shows in notifications and to screen readers."""
     lines = [safe(answer.text, 3000)]
     lines += source_lines(answer)
+    lines += related_lines(answer) if answer.related else []
     return "\n".join(lines)[:3900]
 
 

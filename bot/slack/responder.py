@@ -19,11 +19,11 @@ from bot import metrics
 from bot.adapters.llm import NOT_COVERED_MARK
 from bot.adapters.state_store import SqlStateStore
 from bot.domain.answering import Draft
-from bot.domain.errors import InvalidQuestion, OpsbotError
+from bot.domain.errors import InvalidQuestion, NotFound, OpsbotError
 from bot.domain.language import detect_language
 from bot.domain.models import Answer
 from bot.health import is_storage_failure
-from bot.services.answers import AnswerService
+from bot.services.answers import ANSWER_GONE, AnswerService
 from bot.slack import blocks
 from bot.slack.request import SlackRequest
 
@@ -327,6 +327,36 @@ class SlackResponder:
         )
         if request.response_url:
             self._post_webhook(request.response_url, {"delete_original": True})
+
+    def answer_pick(self, request: SlackRequest, answer_id: str, pick: int, private: bool) -> None:
+        """The section the asker meant, from the stored unsure answer (the button names only its id).
+
+        Under a private answer it replaces that answer; under a thread reply it answers in the thread.
+        """
+        stored = self._answers.stored(answer_id).answer
+        if not stored.unsure or not 0 <= pick < len(stored.sources):
+            raise NotFound(ANSWER_GONE)
+        answer = self._answerer.answer_section(stored.question, stored.sources[pick].section)
+        new_id = self._record(answer, request.user_id)
+        if not private and request.ts and request.channel_id:
+            self._client.chat_postMessage(
+                channel=request.channel_id,
+                thread_ts=request.thread_ts or request.ts,
+                text=blocks.answer_fallback_text(answer),
+                blocks=_answer_blocks(answer, new_id),
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        elif request.response_url:
+            self._post_webhook(
+                request.response_url,
+                {
+                    "response_type": "ephemeral",
+                    "replace_original": True,
+                    "text": blocks.answer_fallback_text(answer),
+                    "blocks": _answer_blocks(answer, new_id, shareable=True),
+                },
+            )
 
     def record_vote(self, request: SlackRequest, answer_id: str, vote: str) -> None:
         """Only a vote on an answer that exists is thanked; otherwise the user is told it was not kept."""

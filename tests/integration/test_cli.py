@@ -46,7 +46,7 @@ def test_ask_prints_a_cited_answer(settings: Settings) -> None:
 def test_ask_json_prints_one_object(settings: Settings) -> None:
     result = run(settings, "ask", "--json", "How do we warm users up before a launch?")
     payload = json.loads(result.stdout)
-    assert set(payload) == {"question", "answer", "sources"}
+    assert set(payload) == {"question", "answer", "sources", "related", "unsure"}
     assert payload["question"] == "How do we warm users up before a launch?"
     first = payload["sources"][0]
     assert first["section"] == "互联网运营大揭秘 › 活动运营 › 宣传推广"

@@ -108,7 +108,7 @@ def test_invalid_questions_never_reach_retrieval() -> None:
 
 def test_json_shape() -> None:
     payload = _answerer(FakeRetriever([WARMUP])).answer("活动怎么预热").to_json()
-    assert set(payload) == {"question", "answer", "sources"}
+    assert set(payload) == {"question", "answer", "sources", "related", "unsure"}
     assert payload["sources"] == [
         {"source": "knowledge/playbook.md", "section": WARMUP.section, "text": WARMUP.text, "score": 0.8}
     ]
@@ -196,5 +196,79 @@ def test_answer_kinds_are_derived_and_survive_storage() -> None:
     assert _answerer(FakeRetriever([WARMUP])).answer("活动怎么预热").kind == "answer"
     greeting = answerer.answer("thanks")
     assert Answer.from_record(greeting.to_record()).kind == "small_talk"
-    assert set(greeting.to_json()) == {"question", "answer", "sources"}
+    assert set(greeting.to_json()) == {"question", "answer", "sources", "related", "unsure"}
     assert Answer("q", "old record without a kind").kind == "not_covered"
+
+
+RETENTION = Passage(Chunk("c4", "knowledge/playbook.md", "手册 › 用户运营 › 留存", "让用户留下来。"), 0.81)
+ACQUISITION = Passage(
+    Chunk("c5", "knowledge/playbook.md", "手册 › 用户运营 › 拉新", "为产品带来新用户。"), 0.8
+)
+USER_OPS = Passage(
+    Chunk("c6", "knowledge/playbook.md", "手册 › 用户运营", "用户运营分为拉新、留存、促活。"), 0.8
+)
+
+
+class NearRetriever(FakeRetriever):
+    """Not covered, but close: what retrieval says about 'GMV 预测怎么做?'."""
+
+    def __init__(self, passages: list[Passage], missing_subject: str | None) -> None:
+        super().__init__(passages, covered=False)
+        self.missing_subject = missing_subject
+
+    def retrieve(self, question: str, limit: int) -> Retrieval:
+        return Retrieval(self.passages[:limit], False, near=True, missing_subject=self.missing_subject)
+
+
+def test_a_near_question_names_what_is_missing_and_lists_related_sections_but_no_sources() -> None:
+    answer = _answerer(NearRetriever([REVIEW, WARMUP], "GMV 预测")).answer("GMV 预测怎么做?")
+    assert answer.kind == "not_covered" and answer.sources == []
+    assert answer.text == "手册没有讲 GMV 预测;相关的内容有:效果评估、宣传推广。"
+    payload = answer.to_json()
+    assert payload["sources"] == []
+    assert [item["section"] for item in payload["related"]] == [REVIEW.section, WARMUP.section]  # type: ignore[attr-defined]
+
+    english = _answerer(NearRetriever([REVIEW], "GMV forecasting")).answer("How do we forecast GMV?")
+    assert english.text == "The playbook does not cover GMV forecasting; related sections: 效果评估."
+    unnamed = _answerer(NearRetriever([WARMUP], None)).answer("预热海报用什么字体?")
+    assert unnamed.text == "手册里没有这部分内容;相关的内容有:宣传推广。"
+
+
+def test_a_far_question_lists_no_related_reading() -> None:
+    answer = _answerer(FakeRetriever([WEAK], covered=False)).answer("怎么配置 Kubernetes?")
+    assert answer.related == [] and answer.to_json()["related"] == []
+
+
+def test_two_nearly_tied_topics_are_both_shown_and_the_asker_is_asked_which() -> None:
+    answer = _answerer(FakeRetriever([RETENTION, ACQUISITION, WEAK])).answer("用户不来了怎么办")
+    assert answer.unsure and answer.kind == "answer"
+    assert answer.text.startswith("你是想问「留存」还是「拉新」?")
+    assert "留存:让用户留下来。 [1]" in answer.text and "拉新:为产品带来新用户。 [2]" in answer.text
+    assert answer.sources == [RETENTION, ACQUISITION]
+    assert Answer.from_record(answer.to_record()).unsure
+
+
+def test_a_section_and_its_own_overview_are_not_a_choice() -> None:
+    answer = _answerer(FakeRetriever([USER_OPS, ACQUISITION])).answer("拉新")
+    assert not answer.unsure
+    clear_winner = _answerer(FakeRetriever([REVIEW, WARMUP])).answer("复盘")
+    assert not clear_winner.unsure
+
+
+class Sections:
+    def passage(self, section: str) -> Passage | None:
+        return RETENTION if section == RETENTION.section else None
+
+
+def test_picking_one_side_of_an_unsure_answer_quotes_that_section_alone() -> None:
+    answerer = Answerer(FakeRetriever([]), None, 2000, 3, sections=Sections())
+    picked = answerer.answer_section("用户不来了怎么办", RETENTION.section)
+    assert picked.sources == [RETENTION] and "留存:让用户留下来。 [1]" in picked.text
+    gone = answerer.answer_section("用户不来了怎么办", "手册 › 不存在")
+    assert gone.kind == "not_covered" and gone.sources == []
+
+
+def test_records_kept_before_related_existed_still_load() -> None:
+    old = {"question": "q", "answer": "a", "sources": [], "language": "zh", "note": "", "kind": "answer"}
+    answer = Answer.from_record(old)
+    assert answer.related == [] and not answer.unsure and answer.kind == "not_covered"

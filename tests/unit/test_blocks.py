@@ -122,3 +122,14 @@ def test_flush_releases_the_rest_safely() -> None:
     guard = StreamGuard()
     assert guard.feed("最后 @here") == "最后 "
     assert guard.flush() == "@\u200bhere"
+
+
+def test_related_reading_is_listed_under_a_not_covered_answer_never_as_sources() -> None:
+    near = Passage(Chunk("c", "knowledge/playbook.md", "手册 › 活动运营 › 效果评估", "复盘。"), 0.5)
+    answer = Answer(
+        "GMV 预测怎么做?", "手册没有讲 GMV 预测;相关的内容有:效果评估。", [], "zh", related=[near]
+    )
+    shown = str(answer_blocks(answer, "a1"))
+    assert "相关内容:" in shown and "• 手册 › 活动运营 › 效果评估" in shown and "[1]" not in shown
+    assert "相关内容:\n• 手册 › 活动运营 › 效果评估" in answer_fallback_text(answer)
+    assert "pick_section" not in shown

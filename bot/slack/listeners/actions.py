@@ -1,4 +1,4 @@
-"""Buttons: share an answer in the channel, vote on it, or ask a suggested question."""
+"""Buttons: share an answer in the channel, vote on it, pick one side of an unsure answer, or ask a suggested question."""
 
 from __future__ import annotations
 
@@ -26,6 +26,14 @@ def register(app: App, services: Services) -> None:
         services.submit(
             responder.record_vote, SlackRequest.from_action(body), str(action.get("value") or ""), vote
         )
+
+    @app.action(re.compile(r"^pick_section_\d+$"))
+    def handle_pick(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        answer_id, _, index = str(action.get("value") or "").rpartition(":")
+        pick = int(index) if index.isdigit() and len(index) < 3 else -1
+        private = bool((body.get("container") or {}).get("is_ephemeral"))
+        services.submit(responder.answer_pick, SlackRequest.from_action(body), answer_id, pick, private)
 
     @app.action(re.compile(r"^ask_suggested_\d+$"))
     def handle_suggestion(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
