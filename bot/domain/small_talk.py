@@ -38,6 +38,12 @@ _ENGLISH = [
     # said alongside the above
     "there", "all", "everyone", "everybody", "folks", "team", "guys", "opsbot", "bot", "@someone",
     "so much", "very much", "a lot", "again", "and", "oh",
+    # praise, and the function words chit-chat is made of ("what can you do for me?", "that was helpful")
+    "good job", "great job", "well done", "nice work", "love it", "perfect", "amazing", "helpful", "useful",
+    "you", "can", "could", "do", "what", "me", "for", "really", "that", "this", "was", "is", "it", "so",
+    "very", "today", "well", "hope",
+    "nice to meet you", "good to see you", "what's new", "whats new", "how's your day", "how was your day",
+    "have a good weekend", "have a nice day", "happy friday", "happy new year", "take care", "please",
 ]  # fmt: skip
 _CHINESE = [
     "你好", "您好", "你们好", "大家好", "哈喽", "哈啰", "嗨", "嘿", "在吗", "在么", "在嘛", "在不在", "在",
@@ -46,6 +52,12 @@ _CHINESE = [
     "知道了", "明白了", "明白", "懂了", "嗯", "哈哈", "哈", "呵呵",
     "你是谁", "你能做什么", "你会什么", "你会做什么", "你可以做什么", "你能干什么", "帮助",
     "机器人", "小助手", "你", "啊", "呀", "哦", "呢", "吗", "嘛", "啦", "哇", "喔", "哟",
+    # praise, and the function words chit-chat is made of ("你能帮我做些什么?", "帮了大忙")
+    "帮了大忙", "帮大忙", "大忙", "太棒了", "厉害", "不错", "有用", "棒", "赞", "牛",
+    "帮了", "帮我", "帮忙", "帮", "能", "可以", "干啥", "干嘛", "干什么", "做些什么", "做什么", "做啥",
+    "些", "什么", "啥", "了", "我", "你们", "您", "很", "太", "真的", "真", "一下",
+    "请问", "请", "最近", "怎么样", "好吗", "忙吗", "吃了吗", "吃饭了吗", "周末愉快", "新年快乐", "节日快乐",
+    "生日快乐", "快乐", "愉快", "加油", "打扰了", "打扰", "不好意思", "没事", "没关系", "欢迎",
 ]  # fmt: skip
 
 
