@@ -41,6 +41,8 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("OPSBOT_LLM_API_KEY", "OPENAI_API_KEY")
     )
     llm_timeout_s: float = 20.0
+    # With an LLM, the model also rewrites each question into a search query in the playbook's words.
+    llm_rewrite_queries: bool = True
 
     # A Chroma server instead of the embedded persistent store (how a team outgrows one machine).
     chroma_host: str = Field(default="", validation_alias="CHROMA_HOST")

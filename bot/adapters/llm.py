@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,10 +10,13 @@ from typing import Any
 
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from bot.domain.answering import NotSupported
+from bot.adapters.grounding import judge_grounding
+from bot.domain.answering import NotSupported, Unverifiable
 from bot.domain.errors import OpsbotError
 from bot.domain.models import Language, Passage
 from bot.settings import Settings
+
+log = logging.getLogger(__name__)
 
 _CITATION = re.compile(r"\[(\d+)\]")
 NOT_COVERED_MARK = "NOT_COVERED"
@@ -67,7 +71,7 @@ class LangChainAnswerWriter:
     def write(self, question: str, language: Language, passages: list[Passage]) -> str:
         reply = self._model.invoke(self.messages(question, language, passages))
         text = reply.content if isinstance(reply.content, str) else str(reply.content)
-        return self.check(text, len(passages))
+        return self.check(text, passages)
 
     def stream(self, question: str, language: Language, passages: list[Passage]) -> Iterator[str]:
         finished = False
@@ -82,15 +86,24 @@ class LangChainAnswerWriter:
             # A connection cut mid-answer ends the stream quietly; a half answer must not pass as whole.
             raise IncompleteAnswer("the LLM stream ended before the model finished")
 
-    @staticmethod
-    def check(text: str, passage_count: int) -> str:
-        """Refusals become NotSupported; citations of passages that do not exist are dropped."""
+    def check(self, text: str, passages: list[Passage]) -> str:
+        """Refusals and ungrounded answers become NotSupported; citations of missing passages are dropped.
+
+        Grounding (bot/adapters/grounding.py): a model answering from its own knowledge instead of
+        the passages is refused; one whose claims cannot be checked at all is quoted instead.
+        """
         text = text.strip()
         if not text or NOT_COVERED_MARK in text:
             raise NotSupported()
         cleaned = _CITATION.sub(
-            lambda match: match.group(0) if 1 <= int(match.group(1)) <= passage_count else "", text
+            lambda match: match.group(0) if 1 <= int(match.group(1)) <= len(passages) else "", text
         )
         if not _CITATION.search(cleaned):
             raise ValueError("the LLM answer cites no passage")
+        verdict = judge_grounding(cleaned, passages)
+        if verdict.ungrounded:
+            log.info("LLM answer refused: most of it is not in the passages it cites")
+            raise NotSupported()
+        if not verdict.verifiable:
+            raise Unverifiable("too little of the LLM answer could be checked against the passages")
         return cleaned

@@ -57,6 +57,10 @@ class NotSupported(Exception):
     """The answer writer found that the passages do not answer the question."""
 
 
+class Unverifiable(Exception):
+    """Too little of the written answer could be checked against the passages: quote them instead."""
+
+
 class AnswerWriter(Protocol):
     """Writes a grounded answer from numbered passages (an LLM); may raise NotSupported."""
 
@@ -64,7 +68,8 @@ class AnswerWriter(Protocol):
 
     def stream(self, question: str, language: Language, passages: list[Passage]) -> Iterator[str]: ...
 
-    def check(self, text: str, passage_count: int) -> str: ...
+    def check(self, text: str, passages: list[Passage]) -> str:
+        """The answer as it may be shown; raises NotSupported (ungrounded) or Unverifiable."""
 
 
 @dataclass(frozen=True)
@@ -144,6 +149,8 @@ class Answerer:
             text = self._writer.write(prepared.question, prepared.language, prepared.passages)
         except NotSupported:
             return self.not_covered(prepared.question, prepared.language)
+        except Unverifiable:
+            return self.fallback(prepared, verified=False)
         except OpsbotError:
             raise
         except Exception as error:  # any LLM failure falls back; the reason goes to the log only
@@ -160,17 +167,27 @@ class Answerer:
         """The streamed text checked like a written one (refusal, citations)."""
         assert self._writer is not None
         try:
-            checked = self._writer.check(text, len(draft.passages))
+            checked = self._writer.check(text, draft.passages)
         except NotSupported:
             return self.not_covered(draft.question, draft.language)
+        except Unverifiable:
+            return self.fallback(draft, verified=False)
         return Answer(draft.question, checked, draft.passages, draft.language)
 
-    def fallback(self, draft: Draft) -> Answer:
-        note = (
-            "(LLM 暂不可用,以下为手册原文摘录)"
-            if draft.language == "zh"
-            else "(The LLM is unavailable; showing playbook excerpts instead.)"
-        )
+    def fallback(self, draft: Draft, verified: bool = True) -> Answer:
+        """The passages quoted; `verified=False` says the model's answer could not be checked against them."""
+        if not verified:
+            note = (
+                "(LLM 的回答无法与手册逐句核对,以下为手册原文摘录)"
+                if draft.language == "zh"
+                else "(The LLM's answer could not be checked against the playbook; showing its excerpts instead.)"
+            )
+        else:
+            note = (
+                "(LLM 暂不可用,以下为手册原文摘录)"
+                if draft.language == "zh"
+                else "(The LLM is unavailable; showing playbook excerpts instead.)"
+            )
         return Answer(
             draft.question,
             compose_extractive(draft.language, draft.passages),

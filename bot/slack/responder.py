@@ -279,9 +279,19 @@ class SlackResponder:
                     streamer.append(markdown_text=safe_text)
             answer = self._answerer.finish(draft, text)
             answer_id = self._record(answer, user_id)
-            streamer.stop(
-                markdown_text=guard.flush() or None,
-                blocks=_answer_blocks(answer, answer_id, text=False),
+            if answer.kind == "answer" and not answer.note:
+                streamer.stop(
+                    markdown_text=guard.flush() or None,
+                    blocks=_answer_blocks(answer, answer_id, text=False),
+                )
+                return None
+            # Refused or unverifiable once whole: the streamed words are replaced, never left standing.
+            stopped = streamer.stop(markdown_text=guard.flush() or None)
+            self._client.chat_update(
+                channel=channel,
+                ts=str(stopped.get("ts") or ""),
+                text=blocks.answer_fallback_text(answer),
+                blocks=_answer_blocks(answer, answer_id),
             )
             return None
         except Exception as error:

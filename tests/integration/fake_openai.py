@@ -9,6 +9,19 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from pydantic import SecretStr
+
+from bot.settings import Settings
+
+
+@dataclass(frozen=True)
+class Scripted:
+    """One scripted reply: its text, how long the server waits before it, and the HTTP status."""
+
+    reply: str
+    delay_s: float = 0.0
+    status: int = 200
+
 
 @dataclass
 class Behaviour:
@@ -18,6 +31,32 @@ class Behaviour:
     fail_after_chunks: int | None = None
     requests: list[dict[str, Any]] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
+    # A request whose system message contains a marker gets that marker's reply (the first that
+    # matches), so one server can answer the query rewrite and the answer differently.
+    scripts: dict[str, Scripted] = field(default_factory=dict)
+
+    def script_for(self, body: dict[str, Any]) -> Scripted:
+        system = system_message(body)
+        for marker, scripted in self.scripts.items():
+            if marker in system:
+                return scripted
+        return Scripted(self.reply, self.delay_s, self.status)
+
+    def requests_with(self, marker: str) -> list[dict[str, Any]]:
+        """The recorded requests whose system message contains `marker`, in order."""
+        return [body for body in self.requests if marker in system_message(body)]
+
+
+def system_message(body: dict[str, Any]) -> str:
+    messages = body.get("messages") or []
+    first = messages[0] if messages else {}
+    return str(first.get("content", "")) if first.get("role") == "system" else ""
+
+
+def user_message(body: dict[str, Any]) -> str:
+    """The last user message of a recorded request."""
+    users = [m for m in body.get("messages") or [] if m.get("role") == "user"]
+    return str(users[-1].get("content", "")) if users else ""
 
 
 class FakeOpenAI:
@@ -36,11 +75,12 @@ class FakeOpenAI:
                 body = json.loads(self.rfile.read(length) or b"{}")
                 behaviour.requests.append(body)
                 behaviour.headers.append({k.lower(): v for k, v in self.headers.items()})
-                time.sleep(behaviour.delay_s)
-                if body.get("stream") and behaviour.status == 200:
-                    self._stream(body)
+                scripted = behaviour.script_for(body)
+                time.sleep(scripted.delay_s)
+                if body.get("stream") and scripted.status == 200:
+                    self._stream(body, scripted.reply)
                     return
-                if behaviour.status != 200:
+                if scripted.status != 200:
                     payload: dict[str, Any] = {"error": {"message": "boom", "type": "server_error"}}
                 else:
                     payload = {
@@ -51,7 +91,7 @@ class FakeOpenAI:
                         "choices": [
                             {
                                 "index": 0,
-                                "message": {"role": "assistant", "content": behaviour.reply},
+                                "message": {"role": "assistant", "content": scripted.reply},
                                 "finish_reason": "stop",
                             }
                         ],
@@ -59,7 +99,7 @@ class FakeOpenAI:
                     }
                 data = json.dumps(payload).encode()
                 try:
-                    self.send_response(behaviour.status)
+                    self.send_response(scripted.status)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(data)))
                     self.end_headers()
@@ -67,13 +107,12 @@ class FakeOpenAI:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
-            def _stream(self, body: dict[str, Any]) -> None:
+            def _stream(self, body: dict[str, Any], text: str) -> None:
                 """Server-sent events, a few characters per chunk, as OpenAI streams them."""
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.send_header("Cache-Control", "no-cache")
                 self.end_headers()
-                text = behaviour.reply
                 pieces = [text[i : i + 5] for i in range(0, len(text), 5)]
                 for index, piece in enumerate(pieces):
                     if behaviour.fail_after_chunks is not None and index >= behaviour.fail_after_chunks:
@@ -115,3 +154,17 @@ class FakeOpenAI:
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+API_KEY = "sk-test-DO-NOT-LOG-4242"
+
+
+def with_llm(settings: Settings, server: FakeOpenAI, timeout: float = 10.0, **overrides: Any) -> Settings:
+    """`settings` with the OpenAI-compatible LLM at `server` configured."""
+    update: dict[str, Any] = {
+        "llm": "openai:gpt-4.1-mini",
+        "llm_base_url": server.base_url,
+        "llm_api_key": SecretStr(API_KEY),
+        "llm_timeout_s": timeout,
+    }
+    return settings.model_copy(update=update | overrides)

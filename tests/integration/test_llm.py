@@ -8,13 +8,13 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from pydantic import SecretStr
 
 from bot.container import bootstrap
 from bot.settings import Settings
-from tests.integration.fake_openai import FakeOpenAI
+from tests.integration.fake_openai import API_KEY, FakeOpenAI, with_llm
 
-API_KEY = "sk-test-DO-NOT-LOG-4242"
+ANSWER_ZH = "只根据下面编号的手册段落回答"
+ANSWER_EN = "answer in English"
 
 
 @pytest.fixture
@@ -23,22 +23,11 @@ def llm_server() -> Iterator[FakeOpenAI]:
         yield server
 
 
-def _with_llm(settings: Settings, server: FakeOpenAI, timeout: float = 10.0) -> Settings:
-    return settings.model_copy(
-        update={
-            "llm": "openai:gpt-4.1-mini",
-            "llm_base_url": server.base_url,
-            "llm_api_key": SecretStr(API_KEY),
-            "llm_timeout_s": timeout,
-        }
-    )
-
-
 def test_grounded_answer_from_the_prompt_files(settings: Settings, llm_server: FakeOpenAI) -> None:
-    answer = bootstrap(_with_llm(settings, llm_server)).answerer.answer("活动上线前怎么预热?")
+    answer = bootstrap(with_llm(settings, llm_server)).answerer.answer("活动上线前怎么预热?")
     assert answer.text == "预热最简单的方式是提前告知用户上线时间 [1]。"
     assert answer.sources[0].section.endswith("宣传推广")
-    request = llm_server.behaviour.requests[0]
+    (request,) = llm_server.behaviour.requests_with(ANSWER_ZH)
     assert request["model"] == "gpt-4.1-mini"
     system, user = request["messages"][0]["content"], request["messages"][1]["content"]
     assert "只根据下面编号的手册段落回答" in system and "NOT_COVERED" in system
@@ -47,22 +36,22 @@ def test_grounded_answer_from_the_prompt_files(settings: Settings, llm_server: F
 
 
 def test_english_questions_use_the_english_prompt(settings: Settings, llm_server: FakeOpenAI) -> None:
-    llm_server.behaviour.reply = "Tell users the launch date in advance [1]."
-    answer = bootstrap(_with_llm(settings, llm_server)).answerer.answer("How do we warm up a launch?")
-    assert answer.text == "Tell users the launch date in advance [1]."
-    assert "answer in English" in llm_server.behaviour.requests[0]["messages"][0]["content"]
+    llm_server.behaviour.reply = "Tell users in advance which campaign goes live when (“告知”) [1]."
+    answer = bootstrap(with_llm(settings, llm_server)).answerer.answer("How do we warm up a launch?")
+    assert answer.text == "Tell users in advance which campaign goes live when (“告知”) [1]."
+    assert len(llm_server.behaviour.requests_with(ANSWER_EN)) == 1
 
 
 def test_the_model_refusing_means_not_covered(settings: Settings, llm_server: FakeOpenAI) -> None:
     llm_server.behaviour.reply = "NOT_COVERED"
-    answer = bootstrap(_with_llm(settings, llm_server)).answerer.answer("活动预热的预算应该是多少?")
+    answer = bootstrap(with_llm(settings, llm_server)).answerer.answer("活动预热的预算应该是多少?")
     assert answer.sources == []
     assert answer.text.startswith("手册里没有这部分内容")
 
 
 def test_citations_of_missing_passages_are_dropped(settings: Settings, llm_server: FakeOpenAI) -> None:
     llm_server.behaviour.reply = "提前告知 [1],再加噱头 [7]。"
-    answer = bootstrap(_with_llm(settings, llm_server)).answerer.answer("活动怎么预热")
+    answer = bootstrap(with_llm(settings, llm_server)).answerer.answer("活动怎么预热")
     assert answer.text == "提前告知 [1],再加噱头 。"
 
 
@@ -71,7 +60,7 @@ def test_timeout_falls_back_to_extractive_and_says_so(
 ) -> None:
     llm_server.behaviour.delay_s = 2.0
     with caplog.at_level(logging.DEBUG):
-        answer = bootstrap(_with_llm(settings, llm_server, timeout=0.5)).answerer.answer("活动怎么预热")
+        answer = bootstrap(with_llm(settings, llm_server, timeout=0.5)).answerer.answer("活动怎么预热")
     assert "LLM 暂不可用" in answer.note
     assert "告知" in answer.text and answer.sources
     assert API_KEY not in caplog.text
@@ -82,7 +71,7 @@ def test_server_errors_fall_back_without_leaking_the_key(
 ) -> None:
     llm_server.behaviour.status = 500
     with caplog.at_level(logging.DEBUG):
-        answer = bootstrap(_with_llm(settings, llm_server)).answerer.answer("How do we warm up a launch?")
+        answer = bootstrap(with_llm(settings, llm_server)).answerer.answer("How do we warm up a launch?")
     assert "LLM is unavailable" in answer.note
     assert answer.sources
     assert API_KEY not in caplog.text
@@ -100,7 +89,7 @@ def test_checklist_wording_is_tailored_through_structured_output(
         },
         ensure_ascii=False,
     )
-    checklist = bootstrap(_with_llm(settings, llm_server)).drafter.draft(
+    checklist = bootstrap(with_llm(settings, llm_server)).drafter.draft(
         "双十二拉新活动", date(2026, 12, 12), date(2026, 12, 14)
     )
     texts = {item.item_id: item.text for item in checklist.items()}
@@ -124,7 +113,7 @@ def test_invalid_tailoring_falls_back_to_the_template(
     settings: Settings, llm_server: FakeOpenAI, reply: str
 ) -> None:
     llm_server.behaviour.reply = reply
-    checklist = bootstrap(_with_llm(settings, llm_server)).drafter.draft(
+    checklist = bootstrap(with_llm(settings, llm_server)).drafter.draft(
         "双十二拉新活动", date(2026, 12, 12), None
     )
     texts = {item.item_id: item.text for item in checklist.items()}

@@ -104,3 +104,19 @@ def test_a_greeting_is_answered_without_the_llm(llm_bot: RunningBot, llm: FakeOp
     assert slack.wait_for(lambda: bool(slack.called("chat.postMessage")), timeout=30)
     assert "Here is what I can do" in slack.called("chat.postMessage")[0].params["text"]
     assert slack.called("chat.startStream") == [] and llm.behaviour.requests == []
+
+
+def test_an_answer_found_ungrounded_once_whole_replaces_its_streamed_words(
+    llm_bot: RunningBot, llm: FakeOpenAI
+) -> None:
+    own_knowledge = "活动预算一般按 GMV 的百分之五到百分之十设置,再用 A/B 测试在渠道之间分配 [1]。投放要看 ROI 和 CAC [1]。"
+    llm.behaviour.reply = own_knowledge
+    llm_bot.event(dm("活动上线前怎么预热?", "1800002400.000100"), "EvStream5")
+    slack = llm_bot.slack
+    assert slack.wait_for(lambda: bool(slack.called("chat.update")), timeout=30)
+    assert len(slack.called("chat.startStream")) == 1  # it had started: the words were shown…
+    replaced = slack.called("chat.update")[0].params
+    stopped = slack.called("chat.stopStream")[0].params
+    assert (replaced["channel"], replaced["ts"]) == ("D0ALICE", stopped["ts"])  # …and are replaced
+    assert "手册里没有这部分内容" in replaced["text"] and "GMV" not in str(replaced["blocks"])
+    assert slack.called("chat.postMessage") == []

@@ -156,7 +156,7 @@ class StreamingWriter(EchoWriter):
     def stream(self, question: str, language: Language, passages: list[Passage]) -> list[str]:
         return ["Warm ", "users ", "up [1]."]
 
-    def check(self, text: str, passage_count: int) -> str:
+    def check(self, text: str, passages: list[Passage]) -> str:
         return text
 
 
