@@ -2,7 +2,8 @@
 
     .venv/bin/python -m benchmarks.speed [--corpus-chunks 5000] [--rounds 5]
 
-- cold `opsbot ask`: a new process per question, index already built (what a terminal user waits);
+- cold `opsbot ask`: a new process per question, index already built (what a terminal user waits;
+  an unchanged index is read from its snapshot, so Chroma is not even imported);
 - warm per-question latency in `opsbot ask --json -` mode: one process, one question per line;
 - the very first `opsbot ask` on a new machine (empty index, empty embedding cache);
 - index build time for the playbook (embedding cache warm) and for a generated corpus of N chunks;

@@ -12,11 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bot.adapters.chroma_store import ChromaKnowledgeStore
 from bot.adapters.embedding_cache import CachedEmbeddings
 from bot.adapters.embeddings import make_embeddings
 from bot.adapters.holiday_calendar import ChinaWorkCalendar
-from bot.domain.answering import Answerer, AnswerWriter, Retrieval
+from bot.domain.answering import Answerer, AnswerWriter, PassageRetriever, Retrieval
 from bot.domain.clock import Clock, build_clock
 from bot.domain.drafting import ChecklistDrafter, ChecklistTailor
 from bot.domain.models import Chunk, Passage
@@ -24,6 +23,9 @@ from bot.domain.working_days import WorkCalendar
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.glossary import Glossary
 from bot.knowledge.indexer import ProgressFactory
+from bot.knowledge.snapshot import IndexSnapshot
+from bot.knowledge.store import KnowledgeStore, OpenedOnFirstUse
+from bot.knowledge.text import use_dictionary_table
 from bot.resources import shipped_dir
 from bot.settings import Settings
 from bot.slack.config import SlackCredentials
@@ -93,26 +95,64 @@ def build_tailor(settings: Settings) -> ChecklistTailor | None:
     return LangChainChecklistTailor(LangChainAnswerWriter.build_model(settings), PROMPTS_DIR)
 
 
+def with_query_rewriting(retriever: PassageRetriever, settings: Settings) -> PassageRetriever:
+    """With an LLM, questions are also searched as the model rewrites them (OPSBOT_LLM_REWRITE_QUERIES)."""
+    if not settings.llm or not settings.llm_rewrite_queries:
+        return retriever
+    from bot.adapters.llm import LangChainAnswerWriter
+    from bot.adapters.query_rewriter import LangChainQueryRewriter, RewritingRetriever
+
+    rewriter = LangChainQueryRewriter(LangChainAnswerWriter.build_model(settings), PROMPTS_DIR)
+    return RewritingRetriever(retriever, rewriter)
+
+
+def knowledge_store(
+    settings: Settings, embeddings: CachedEmbeddings, lazily: bool
+) -> tuple[KnowledgeStore, IndexSnapshot | None]:
+    """The Chroma store and, when embedded, its snapshot; `lazily` opens Chroma only when first used."""
+
+    def open_chroma() -> KnowledgeStore:
+        from bot.adapters.chroma_store import ChromaKnowledgeStore  # imports chromadb: seconds
+
+        return ChromaKnowledgeStore(settings, embeddings)
+
+    if settings.uses_chroma_server:  # other machines write there: no local cache can tell
+        return open_chroma(), None
+    path = settings.chroma_path
+    snapshot = IndexSnapshot(
+        path.with_name(f"{path.name}-snapshot"), settings.collection, embeddings.name, path / "chroma.sqlite3"
+    )
+    return (OpenedOnFirstUse(open_chroma, embeddings.name) if lazily else open_chroma()), snapshot
+
+
 def bootstrap(
-    settings: Settings, progress: ProgressFactory | None = None, clock: Clock | None = None
+    settings: Settings,
+    progress: ProgressFactory | None = None,
+    clock: Clock | None = None,
+    from_snapshot: bool = False,
 ) -> Container:
     """Build the knowledge base and the answer pipeline; nothing is indexed until first use.
 
     `clock` is the one source of "now" for everything built here (tests pass a fixed one).
+    `from_snapshot` (a short-lived terminal command) answers an unchanged index from its snapshot
+    and opens Chroma only when something must be indexed.
     """
     clock = clock or build_clock(settings.timezone, settings.now)
+    use_dictionary_table(settings.cache_dir)
     embeddings = CachedEmbeddings(make_embeddings(settings.embedder), settings.cache_dir)
-    store = ChromaKnowledgeStore(settings, embeddings)
+    store, snapshot = knowledge_store(settings, embeddings, lazily=from_snapshot)
     knowledge = KnowledgeBase(
         store,
         settings.knowledge_dir,
         Glossary.load(),
         lambda text: np.asarray(embeddings.embed_query(text), dtype=np.float32),
         progress,
+        snapshot=snapshot,
+        answer_from_snapshot=from_snapshot,
     )
     retriever = KnowledgeRetriever(knowledge)
     answerer = Answerer(
-        retriever,
+        with_query_rewriting(retriever, settings),
         build_writer(settings),
         settings.max_question_chars,
         settings.top_k,

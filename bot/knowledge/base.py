@@ -13,9 +13,10 @@ from bot.domain.sources import KnowledgeSource, is_run_time_source
 from bot.knowledge.glossary import Glossary
 from bot.knowledge.indexer import IndexReport, KnowledgeIndexer, ProgressFactory
 from bot.knowledge.search import HybridSearcher, QueryEmbedder, SearchResult
+from bot.knowledge.snapshot import IndexNeedsWrites, IndexSnapshot, SnapshotView, StaleOnWrite
 from bot.knowledge.sources import SourceCatalog
-from bot.knowledge.store import KnowledgeStore
-from bot.knowledge.text import add_domain_words
+from bot.knowledge.store import KnowledgeStore, StoredRecords
+from bot.knowledge.text import add_domain_words, recording_tokens, remember_tokens, tokenizer_signature
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,10 @@ class KnowledgeBase:
 
     With a source catalog (the database) attached, a search notices sources that other processes
     added or removed and re-indexes before answering, at most once every CATCH_UP_SECONDS.
+
+    With an embedded store, `snapshot` is its read cache: every write here marks it stale and every
+    full read refreshes it. With `answer_from_snapshot`, an index that needs no writes is loaded from
+    the snapshot alone, so the store (Chroma) is never opened: a terminal command starts in a second.
     """
 
     def __init__(
@@ -38,8 +43,12 @@ class KnowledgeBase:
         embed_query: QueryEmbedder,
         progress: ProgressFactory | None = None,
         sources: SourceCatalog | None = None,
+        snapshot: IndexSnapshot | None = None,
+        answer_from_snapshot: bool = False,
     ) -> None:
         self._store = store
+        self._snapshot = snapshot
+        self._answer_from_snapshot = answer_from_snapshot and snapshot is not None
         self._knowledge_dir = knowledge_dir
         self._glossary = glossary
         self._embed_query = embed_query
@@ -63,6 +72,8 @@ class KnowledgeBase:
             try:
                 report = self._sync_and_load(sources)
             except StoreUnavailable as error:
+                if self._snapshot is not None:
+                    self._snapshot.mark_changed()
                 self._store.recover_from_corruption(error)
                 report = self._sync_and_load(sources)
                 report.rebuilt_reason = report.rebuilt_reason or self._store.was_rebuilt_reason
@@ -76,8 +87,8 @@ class KnowledgeBase:
         return version, self._sources.all()
 
     def _sync_and_load(self, sources: list[KnowledgeSource]) -> IndexReport:
-        report = KnowledgeIndexer(self._store, self._knowledge_dir, self._progress, sources).sync()
-        searcher = HybridSearcher(self._store.load(), self._glossary, self._embed_query)
+        report, records = self._from_snapshot(sources) or self._sync_store(sources)
+        searcher = self._searcher_for(records)
         if not any(not is_run_time_source(chunk.source) for chunk in searcher.chunks):
             raise KnowledgeBaseUnavailable(
                 f"The knowledge directory {self._knowledge_dir} has no Markdown or text document "
@@ -85,6 +96,47 @@ class KnowledgeBase:
             )
         self._searcher = searcher
         return report
+
+    def _searcher_for(self, records: StoredRecords) -> HybridSearcher:
+        """Build the searcher, segmenting only texts whose tokens were not saved beside the snapshot."""
+        if self._snapshot is None:
+            return HybridSearcher(records, self._glossary, self._embed_query)
+        signature = tokenizer_signature()
+        saved = self._snapshot.read_tokens(signature)
+        remember_tokens(signature, saved)
+        with recording_tokens() as used:
+            searcher = HybridSearcher(records, self._glossary, self._embed_query)
+        if used.keys() - saved.keys():
+            self._snapshot.write_tokens(signature, used)
+        return searcher
+
+    def _from_snapshot(self, sources: list[KnowledgeSource]) -> tuple[IndexReport, StoredRecords] | None:
+        """The snapshot's records if they still mirror the store and nothing needs indexing, else None."""
+        if not self._answer_from_snapshot or self._snapshot is None:
+            return None
+        records = self._snapshot.read()
+        if records is None:
+            return None
+        view = SnapshotView(records, self._snapshot.embedder)
+        try:
+            return KnowledgeIndexer(view, self._knowledge_dir, None, sources).sync(), records
+        except IndexNeedsWrites:  # decided again against the store itself, which may differ
+            return None
+
+    def _sync_store(self, sources: list[KnowledgeSource]) -> tuple[IndexReport, StoredRecords]:
+        """Index against the store of record, then read it whole (and keep that read as the snapshot)."""
+        if self._snapshot is None:
+            report = KnowledgeIndexer(self._store, self._knowledge_dir, self._progress, sources).sync()
+            return report, self._store.load()
+        store = StaleOnWrite(self._store, self._snapshot)
+        report = KnowledgeIndexer(store, self._knowledge_dir, self._progress, sources).sync()
+        generation = self._snapshot.generation()
+        if store.wrote or report.rebuilt_reason or not generation:
+            # Also after the writes: a snapshot another process read meanwhile saw only some of them.
+            generation = self._snapshot.mark_changed()
+        records = self._store.load()
+        self._snapshot.write(records, generation)
+        return report, records
 
     def catch_up(self) -> bool:
         """Re-index if the database's sources changed since the last refresh; True if it did.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -63,3 +63,45 @@ class KnowledgeStore(Protocol):
     def load(self) -> StoredRecords: ...
 
     def recover_from_corruption(self, error: BaseException) -> None: ...
+
+
+class OpenedOnFirstUse:
+    """A store opened only when first used: a process answering from the snapshot never imports Chroma."""
+
+    def __init__(self, open_store: Callable[[], KnowledgeStore], embedder: str) -> None:
+        self._open_store = open_store
+        self._embedder = embedder
+        self._opened: KnowledgeStore | None = None
+
+    @property
+    def opened(self) -> KnowledgeStore:
+        if self._opened is None:
+            self._opened = self._open_store()
+        return self._opened
+
+    @property
+    def embedder(self) -> str:
+        return self._embedder
+
+    @property
+    def was_rebuilt_reason(self) -> str:
+        return self.opened.was_rebuilt_reason
+
+    @was_rebuilt_reason.setter
+    def was_rebuilt_reason(self, reason: str) -> None:
+        self.opened.was_rebuilt_reason = reason
+
+    def metadatas(self) -> list[dict[str, Any]]:
+        return self.opened.metadatas()
+
+    def delete_source(self, source: str) -> None:
+        self.opened.delete_source(source)
+
+    def add(self, records: Sequence[IndexRecord]) -> None:
+        self.opened.add(records)
+
+    def load(self) -> StoredRecords:
+        return self.opened.load()
+
+    def recover_from_corruption(self, error: BaseException) -> None:
+        self.opened.recover_from_corruption(error)
