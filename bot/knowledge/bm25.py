@@ -36,6 +36,10 @@ class BM25Index:
     def __len__(self) -> int:
         return self._size
 
+    def vocabulary(self) -> list[str]:
+        """Every token some document contains."""
+        return list(self._postings)
+
     def document_frequency(self, token: str) -> int:
         postings = self._postings.get(token)
         return 0 if postings is None else len(postings[0])

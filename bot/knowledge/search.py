@@ -5,9 +5,11 @@ The weights and the coverage threshold were chosen by measurement (benchmarks/re
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -20,6 +22,7 @@ from bot.knowledge.indexer import section_tail
 from bot.knowledge.splitter import SECTION_SEPARATOR
 from bot.knowledge.store import StoredRecords
 from bot.knowledge.text import tokenize
+from bot.knowledge.typos import SoundAlikes
 
 # Dense evidence: a chunk's own vector, plus its whole section's and its heading's.
 SECTION_WEIGHT = 0.3
@@ -33,6 +36,19 @@ EXPANSION_WEIGHT = 0.6
 LEXICAL_BONUS_PER_POINT = 0.006
 LEXICAL_BONUS_CAP = 5.0
 COVERAGE_THRESHOLD = 0.010
+# A question is checked for a missing main subject only below these relevances: one closer to the
+# documents is about them whatever other words it holds. Chosen on the blind dev split and the tuning
+# sets: unknown names in capitals (GDPR 0.018, ASO 0.029) vs. answerable ones (D30, PM, PR ≥ 0.03);
+# unfamiliar Chinese words (薪资 0.013, 规则 0.012) vs. answerable questions (海报 0.016, 设计 0.020).
+NAME_CHECK_BELOW = 0.03
+SUBJECT_CHECK_BELOW = 0.015
+# An unfamiliar Chinese word is the missing subject when, asked alone, it is closer to the background
+# than to the documents by this much (dev: 薪资 −0.028, 规则 −0.022; 知道 +0.005).
+SUBJECT_FLOOR = -0.02
+# At most this many unfamiliar words are embedded alone per question (each costs one query embedding).
+SUBJECT_PROBES = 3
+# Not covered, but relevant enough that the passages are worth listing as related reading (dev).
+NEAR_FLOOR = 0.0
 # A cited section is quoted whole when short; a long one only by its best chunks, up to this size.
 SECTION_CHAR_BUDGET = 500
 
@@ -41,6 +57,10 @@ OVERVIEW_INTENT = "@overview"
 OVERVIEW_BONUS = 0.25
 
 QueryEmbedder = Callable[[str], np.ndarray]
+
+# A name in capitals (GDPR, CRM, D7): the documents' own would be in their vocabulary.
+_ACRONYM = re.compile(r"\b[A-Z0-9]*(?:[A-Z]{2}|[A-Z][0-9]|[0-9][A-Z])[A-Z0-9]*\b")
+_CJK_WORD = re.compile(r"^[\u3400-\u9fff]{2,}$")
 
 
 @dataclass(frozen=True)
@@ -110,6 +130,16 @@ class HybridSearcher:
         self._bm25 = BM25Index(
             [tokenize(section_tail(c.section)) * 2 + tokenize(c.text) for c in self.chunks]
         )
+        corpus_text = "\n".join(f"{c.section}\n{c.text}" for c in self.chunks)
+        self._corpus_text_lower = corpus_text.lower()
+        self._sound_alikes = SoundAlikes(self._bm25.vocabulary(), corpus_text)
+        # Plain text, not tokens: segmenting every background passage would slow a cold start.
+        self._background_text = "\n".join(
+            str(records.metadatas[i]["text"]) for i, kind in enumerate(kinds) if kind == "background"
+        )
+        self._embed_word = lru_cache(maxsize=1024)(
+            lambda word: np.asarray(embed_query(word), dtype=np.float32)
+        )
 
     def _per_chunk(self, records: StoredRecords, kinds: list[str], kind: str, dim: int) -> np.ndarray:
         """The vector of each chunk's section (or heading), row-aligned with the chunks."""
@@ -156,7 +186,11 @@ class HybridSearcher:
         if not self.chunks:
             return SearchResult([], 0.0, False)
         question = unicodedata.normalize("NFKC", question)
+        asked = tokenize(question)
+        unknown = [token for token in asked if not self._bm25.document_frequency(token)]
         words = self._glossary.expand(question)
+        typos = self._sound_alikes.corrections(question, unknown)
+        words += typos
         intents = {word for word in words if word.startswith("@")}
         expansion = [word for word in words if not word.startswith("@")]
         query_text = f"{question} ({' '.join(expansion)})" if expansion else question
@@ -165,7 +199,7 @@ class HybridSearcher:
         dense = self._chunk_vectors @ query
         dense_mix = dense + SECTION_WEIGHT * (self._section_vectors @ query)
         dense_mix += HEADING_WEIGHT * (self._heading_vectors @ query)
-        terms = dict.fromkeys(tokenize(question), 1.0)
+        terms = dict.fromkeys(asked, 1.0)
         for term in tokenize(" ".join(expansion)):
             terms.setdefault(term, EXPANSION_WEIGHT)
         lexical = self._bm25.scores(terms)
@@ -175,12 +209,52 @@ class HybridSearcher:
         if OVERVIEW_INTENT in intents:
             fused = fused + OVERVIEW_BONUS * self._is_overview
 
+        relevance = self._relevance(query, dense)
+        relevance += LEXICAL_BONUS_PER_POINT * min(lexical_max, LEXICAL_BONUS_CAP)
+        covered = relevance >= COVERAGE_THRESHOLD
+        missing = None
+        if covered and relevance < NAME_CHECK_BELOW:
+            known = {word for word in words if not word.startswith("@")} | set(typos)
+            missing = self._missing_subject(question, unknown, known, relevance < SUBJECT_CHECK_BELOW)
+            covered = missing is None
+        near = not covered and relevance >= NEAR_FLOOR
+        return SearchResult(self._passages(fused, limit), relevance, covered, near, missing)
+
+    def _relevance(self, query: np.ndarray, dense: np.ndarray | None = None) -> float:
+        """How far the best chunk beats the best background passage in its language."""
+        dense = self._chunk_vectors @ query if dense is None else dense
         best = int(dense.argmax())
         background = self._background_by_language[self._chunk_languages[best]]
         background_best = float((background @ query).max()) if len(background) else 0.0
-        relevance = float(dense[best]) - background_best
-        relevance += LEXICAL_BONUS_PER_POINT * min(lexical_max, LEXICAL_BONUS_CAP)
-        return SearchResult(self._passages(fused, limit), relevance, relevance >= COVERAGE_THRESHOLD)
+        return float(dense[best]) - background_best
+
+    def _missing_subject(
+        self, question: str, unknown: list[str], known: set[str], probe_words: bool
+    ) -> str | None:
+        """A word the question is about that the documents never mention, or None.
+
+        A name in capitals the documents never use is one; so (when `probe_words`) is a Chinese word
+        they never use but the background does, that asked alone sits closer to the background
+        (everything the documents are not) than to them.
+        """
+        vocabulary = self._corpus_text_lower
+        names: list[str] = _ACRONYM.findall(question)
+        for name in names:
+            if name.lower() not in vocabulary and not self._glossary.expand(name):
+                return name
+        if not probe_words:
+            return None
+        candidates = [
+            word
+            for word in dict.fromkeys(unknown)
+            if _CJK_WORD.match(word)
+            and word in self._background_text
+            and not any(word in k or k in word for k in known)
+        ]
+        probed = sorted(candidates, key=len, reverse=True)[:SUBJECT_PROBES]
+        missing = [word for word in probed if self._relevance(self._embed_word(word)) <= SUBJECT_FLOOR]
+        # A Chinese noun phrase ends with its head (平均薪资 is about 薪资): the last such word is the subject.
+        return max(missing, key=lambda word: question.rfind(word)) if missing else None
 
     def _passages(self, fused: np.ndarray, limit: int) -> list[Passage]:
         """One passage per section, best first: its closest chunks, in document order."""

@@ -1,0 +1,91 @@
+"""Retrieval: homophone typos reach the documents' words; a question about what they never mention is not covered."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bot.knowledge import search
+from bot.knowledge.glossary import Glossary
+from bot.knowledge.search import HybridSearcher
+from bot.knowledge.store import StoredRecords
+from bot.knowledge.typos import SoundAlikes, sound_keys
+
+SECTION = "手册 › 用户运营 › 拉新"
+OTHER = "手册 › 内容运营 › 总监"
+
+
+def embed(text: str) -> np.ndarray:
+    """Three topics: the documents' (拉新, 渠道, 总监), the background's (薪资), anything else."""
+    vector = np.array(
+        [
+            float(any(word in text for word in ("拉新", "渠道", "总监"))),
+            float("薪资" in text),
+            0.2,
+        ],
+        dtype=np.float32,
+    )
+    return vector / np.linalg.norm(vector)
+
+
+def searcher() -> HybridSearcher:
+    rows = [
+        ("c1", "chunk", "knowledge/p.md", SECTION, "拉新要先选好渠道,渠道决定新用户的质量。"),
+        ("c2", "chunk", "knowledge/p.md", OTHER, "运营总监要对整个团队的结果负责。"),
+        ("bg-0", "background", "opsbot:background", "", "跳槽时薪资谈判要先了解行业水平。"),
+        ("bg-1", "background", "opsbot:background", "", "The salary band depends on the city."),
+    ]
+    metadatas = [
+        {"kind": kind, "source": source, "section": section, "text": text, "position": i}
+        for i, (_, kind, source, section, text) in enumerate(rows)
+    ]
+    vectors = np.vstack([embed(text) for *_, text in rows])
+    return HybridSearcher(
+        StoredRecords([row[0] for row in rows], metadatas, vectors), Glossary({}, {}), embed
+    )
+
+
+def test_a_homophone_typo_is_read_as_the_word_it_sounds_like() -> None:
+    alikes = SoundAlikes(["留存", "总监", "软技能", "目的"], "留存 总监 软技能 目的")
+    assert alikes.corrections("留纯咋做", ["留纯"]) == ["留存"]
+    assert alikes.corrections("运营总剪要干嘛", ["总剪"]) == ["总监"]
+    assert alikes.corrections("高阶软技嫩有哪些", ["软技嫩"]) == ["软技能"]  # -ng typed as -n
+    # Words the question spells right, or that merely sound like another (终要, 重要), are left alone.
+    assert alikes.corrections("最终要达成的目的", ["达成"]) == []
+    assert alikes.corrections("留存怎么做", []) == []
+
+
+def test_sound_keys_blur_what_typists_confuse() -> None:
+    assert set(sound_keys("留存")) & set(sound_keys("留纯"))
+    assert not set(sound_keys("留存")) & set(sound_keys("流量"))
+
+
+def test_a_typo_still_finds_its_section() -> None:
+    result = searcher().search("运营总剪要干嘛")
+    assert result.sections()[0] == OTHER
+
+
+def test_an_unknown_name_in_capitals_is_the_missing_subject(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "NAME_CHECK_BELOW", 2.0)
+    monkeypatch.setattr(search, "SUBJECT_CHECK_BELOW", -1.0)
+    result = searcher().search("GDPR 对拉新渠道有什么要求?")
+    assert (result.covered, result.missing_subject, result.near) == (False, "GDPR", True)
+    assert result.passages, "the related reading is still there"
+    plain = searcher().search("拉新渠道怎么选?")
+    assert plain.covered and plain.missing_subject is None and not plain.near
+
+
+def test_a_word_only_the_background_knows_is_the_missing_subject(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "COVERAGE_THRESHOLD", -1.0)
+    monkeypatch.setattr(search, "NAME_CHECK_BELOW", 2.0)
+    monkeypatch.setattr(search, "SUBJECT_CHECK_BELOW", 2.0)
+    result = searcher().search("拉新岗位的薪资怎么谈?")
+    assert not result.covered and result.missing_subject == "薪资"
+    assert searcher().search("拉新渠道有哪些?").missing_subject is None
+
+
+def test_a_close_question_is_never_second_guessed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "COVERAGE_THRESHOLD", -1.0)
+    monkeypatch.setattr(search, "SUBJECT_CHECK_BELOW", -0.5)  # this question's relevance is above it
+    result = searcher().search("拉新岗位的薪资怎么谈?")
+    assert result.covered and result.missing_subject is None
