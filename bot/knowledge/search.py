@@ -10,6 +10,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -61,6 +62,16 @@ QueryEmbedder = Callable[[str], np.ndarray]
 # A name in capitals (GDPR, CRM, D7): the documents' own would be in their vocabulary.
 _ACRONYM = re.compile(r"\b[A-Z0-9]*(?:[A-Z]{2}|[A-Z][0-9]|[0-9][A-Z])[A-Z0-9]*\b")
 _CJK_WORD = re.compile(r"^[\u3400-\u9fff]{2,}$")
+# Characters that end a phrase rather than qualify the noun after them (的规则, 用算法, 怎么配置).
+_GRAMMAR_CHARS = set("的了是么个被把用在和与及要怎如何什啥哪该能会去来做有")
+
+
+@lru_cache(maxsize=1)
+def _specifics() -> tuple[str, ...]:
+    text = (Path(__file__).with_name("specifics.txt")).read_text(encoding="utf-8")
+    return tuple(
+        line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
 
 
 @dataclass(frozen=True)
@@ -137,6 +148,10 @@ class HybridSearcher:
         self._background_text = "\n".join(
             str(records.metadatas[i]["text"]) for i, kind in enumerate(kinds) if kind == "background"
         )
+        # Specifics (an algorithm, a formula, a tool's setup…) that no indexed document ever names.
+        self._absent_specifics = [
+            word for word in _specifics() if word not in self._corpus_text_lower and not glossary.expand(word)
+        ]
         self._embed_word = lru_cache(maxsize=1024)(
             lambda word: np.asarray(embed_query(word), dtype=np.float32)
         )
@@ -217,6 +232,8 @@ class HybridSearcher:
             known = {word for word in words if not word.startswith("@")} | set(typos)
             missing = self._missing_subject(question, unknown, known, relevance < SUBJECT_CHECK_BELOW)
             covered = missing is None
+        if covered and (specific := self._absent_specific(question)):
+            covered, missing = False, specific
         near = not covered and relevance >= NEAR_FLOOR
         return SearchResult(self._passages(fused, limit), relevance, covered, near, missing)
 
@@ -227,6 +244,33 @@ class HybridSearcher:
         background = self._background_by_language[self._chunk_languages[best]]
         background_best = float((background @ query).max()) if len(background) else 0.0
         return float(dense[best]) - background_best
+
+    def _absent_specific(self, question: str) -> str | None:
+        """The specific the question asks for ("推荐算法", "formula") when no document names it, or None.
+
+        One the documents qualify ("office tools" where they speak of office skills, "拉新工具") is
+        theirs to answer, so the word before the specific must be unknown to them too.
+        """
+        lowered = question.lower()
+        for word in self._absent_specifics:
+            if word.isascii():
+                match = re.search(rf"\b{re.escape(word)}\w*", lowered)
+                if not match:
+                    continue
+                before = re.findall(r"\w+", lowered[: match.start()])[-1:]
+                if before and len(before[0]) > 2 and before[0] in self._corpus_text_lower:
+                    continue
+                return question[match.start() : match.end()]
+            at = lowered.find(word)
+            if at < 0:
+                continue
+            # "推荐算法", "预警模型": the two characters before it say which one, unless they are grammar.
+            before = question[max(at - 2, 0) : at]
+            qualified = len(before) == 2 and _CJK_WORD.match(before) and not set(before) & _GRAMMAR_CHARS
+            if qualified and before in self._corpus_text_lower:
+                continue
+            return (before if qualified else "") + word
+        return None
 
     def _missing_subject(
         self, question: str, unknown: list[str], known: set[str], probe_words: bool

@@ -87,5 +87,23 @@ def test_a_word_only_the_background_knows_is_the_missing_subject(monkeypatch: py
 def test_a_close_question_is_never_second_guessed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(search, "COVERAGE_THRESHOLD", -1.0)
     monkeypatch.setattr(search, "SUBJECT_CHECK_BELOW", -0.5)  # this question's relevance is above it
+    monkeypatch.setattr(search, "_specifics", lambda: ())  # only the embedding probe is under test
     result = searcher().search("拉新岗位的薪资怎么谈?")
     assert result.covered and result.missing_subject is None
+
+
+def test_asking_for_a_specific_no_document_names_is_not_covered_and_names_it() -> None:
+    found = searcher()
+    algorithm = found.search("拉新渠道的推荐算法是怎么分配流量的?")
+    assert (algorithm.covered, algorithm.missing_subject) == (False, "推荐算法")
+    assert algorithm.near and algorithm.passages[0].section == SECTION  # still listed as related
+    formula = found.search("What's the formula for 拉新 conversion?")
+    assert (formula.covered, formula.missing_subject) == (False, "formula")
+    grammar = found.search("拉新渠道的规则是什么?")
+    assert grammar.missing_subject == "规则"  # "的" is grammar, not a qualifier
+
+
+def test_a_specific_the_documents_qualify_is_theirs_to_answer() -> None:
+    found = searcher()
+    assert found.search("拉新工具有哪些渠道?").covered  # 拉新 qualifies the tool: the documents' topic
+    assert found.search("拉新渠道怎么选?").missing_subject is None
