@@ -257,8 +257,8 @@ class HybridSearcher:
                 match = re.search(rf"\b{re.escape(word)}\w*", lowered)
                 if not match:
                     continue
-                before = re.findall(r"\w+", lowered[: match.start()])[-1:]
-                if before and len(before[0]) > 2 and before[0] in self._corpus_text_lower:
+                previous = re.findall(r"\w+", lowered[: match.start()])[-1:]
+                if previous and len(previous[0]) > 2 and previous[0] in self._corpus_text_lower:
                     continue
                 return question[match.start() : match.end()]
             at = lowered.find(word)
