@@ -228,12 +228,17 @@ class HybridSearcher:
         relevance += LEXICAL_BONUS_PER_POINT * min(lexical_max, LEXICAL_BONUS_CAP)
         covered = relevance >= COVERAGE_THRESHOLD
         missing = None
+        known = {word for word in words if not word.startswith("@")} | set(typos)
         if covered and relevance < NAME_CHECK_BELOW:
-            known = {word for word in words if not word.startswith("@")} | set(typos)
             missing = self._missing_subject(question, unknown, known, relevance < SUBJECT_CHECK_BELOW)
             covered = missing is None
         if covered and (specific := self._absent_specific(question)):
             covered, missing = False, specific
+        elif not covered and missing is None:
+            # Far from everything: still say what is missing when it can be named ("GMV 预测").
+            missing = self._absent_specific(question) or self._missing_subject(
+                question, unknown, known, False
+            )
         near = not covered and relevance >= NEAR_FLOOR
         return SearchResult(self._passages(fused, limit), relevance, covered, near, missing)
 
@@ -269,7 +274,11 @@ class HybridSearcher:
             qualified = len(before) == 2 and _CJK_WORD.match(before) and not set(before) & _GRAMMAR_CHARS
             if qualified and before in self._corpus_text_lower:
                 continue
-            return (before if qualified else "") + word
+            if qualified:
+                return before + word
+            # "GMV 预测", "A/B 实验": a Latin name right before it says which one.
+            name = re.search(r"([A-Za-z][A-Za-z0-9/]*)(\s?)$", question[:at])
+            return f"{name.group(1)} {word}" if name else word
         return None
 
     def _missing_subject(

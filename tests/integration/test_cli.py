@@ -77,6 +77,22 @@ def test_batch_mode_answers_every_line_in_order_and_reports_bad_lines(settings: 
     assert objects[5]["sources"][0]["section"].endswith("效果评估")
 
 
+def test_near_and_far_questions_get_honest_replies_with_related_reading(settings: Settings) -> None:
+    """Through the real index: a near miss names what is missing and lists close sections, never as sources."""
+    lines = ["活动结束后 GMV 预测怎么做?", "Hi there!", "怎么搭建 Kubernetes 集群?"]
+    result = run(settings, "ask", "--json", "-", stdin="\n".join(lines).encode() + b"\n")
+    assert result.returncode == 0, result.stderr
+    near, greeting, far = [json.loads(line) for line in result.stdout.splitlines()]
+    assert near["sources"] == [] and near["answer"].startswith("手册没有讲 GMV 预测;相关的内容有:")
+    assert near["related"] and all(
+        item["section"].startswith("互联网运营大揭秘 › ") for item in near["related"]
+    )
+    assert greeting["sources"] == [] and greeting["related"] == [] and "/ops" in greeting["answer"]
+    assert far["sources"] == [] and far["related"] == [] and "目前手册涵盖" in far["answer"]
+    text = run(settings, "ask", "活动结束后 GMV 预测怎么做?")
+    assert "相关 / related:" in text.stdout and "[1]" not in text.stdout
+
+
 @pytest.mark.parametrize(
     ("question", "message"),
     [("", "empty"), ("   ", "empty"), ("x" * 50_000, "50,000 characters"), ("\x01\x02\x03", "control")],
