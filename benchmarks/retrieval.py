@@ -18,6 +18,7 @@ import argparse
 import json
 import statistics
 import tempfile
+import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -96,8 +97,11 @@ def score(questions: list[dict[str, Any]], rank: Ranker, keep_misses: bool = Tru
     refused: list[bool] = []
     small_talk_quoted: list[bool] = []
     misses: list[str] = []
+    seconds: list[float] = []
     for question in questions:
+        start = time.perf_counter()
         ranking = rank(question["question"])
+        seconds.append(time.perf_counter() - start)
         if question.get("kind") == "small_talk":
             small_talk_quoted.append(bool(ranking))
         if not question["expected"]:
@@ -132,8 +136,48 @@ def score(questions: list[dict[str, Any]], rank: Ranker, keep_misses: bool = Tru
         "off_topic_refused": f"{sum(refused)}/{len(refused)}",
         # A greeting answered with a playbook quote instead of the small-talk reply.
         "small_talk_quoted": f"{sum(small_talk_quoted)}/{len(small_talk_quoted)}",
+        # Warm latency per question, query embedding included (the rankers are built beforehand).
+        "p50_ms": round(statistics.median(seconds) * 1000, 1),
+        "p95_ms": round(sorted(seconds)[int(0.95 * (len(seconds) - 1))] * 1000, 1),
         "misses": misses if keep_misses else [],
     }
+
+
+def _fraction(parts: list[str]) -> str:
+    return f"{sum(int(p.split('/')[0]) for p in parts)}/{sum(int(p.split('/')[1]) for p in parts)}"
+
+
+def combine(results: dict[str, Any], names: list[str]) -> dict[str, Any]:
+    """Several sets' figures as one (weighted by their answerable questions), per system and kind."""
+    combined: dict[str, Any] = {}
+    for system in results[names[0]]:
+        parts = [results[name][system] for name in names]
+        total = sum(part["n"] for part in parts)
+
+        def weighted(key: str, of: list[dict[str, Any]], n: int) -> float:
+            return round(sum(item[key] * item["n"] for item in of) / n, 3) if n else 0.0
+
+        kinds: dict[str, list[dict[str, Any]]] = {}
+        for part in parts:
+            for kind, figures in part["by_kind"].items():
+                kinds.setdefault(kind, []).append(figures)
+        combined[system] = {
+            **{key: weighted(key, parts, total) for key in ("hit@1", "hit@3", "mrr")},
+            "n": total,
+            "by_kind": {
+                kind: {
+                    **{key: weighted(key, of, sum(f["n"] for f in of)) for key in ("hit@1", "hit@3", "mrr")},
+                    "n": sum(f["n"] for f in of),
+                }
+                for kind, of in kinds.items()
+            },
+            "off_topic_refused": _fraction([part["off_topic_refused"] for part in parts]),
+            "small_talk_quoted": _fraction([part["small_talk_quoted"] for part in parts]),
+            "p50_ms": max(part["p50_ms"] for part in parts),
+            "p95_ms": max(part["p95_ms"] for part in parts),
+            "misses": [],
+        }
+    return combined
 
 
 def opsbot_ranker(settings: Settings, sources: list[KnowledgeSource] | None = None) -> Ranker:
@@ -199,6 +243,11 @@ def run(question_sets: list[Path], kb2: bool = True) -> dict[str, Any]:
         for path in question_sets:
             if path.exists():
                 score_set(path, rankers, results)
+    blind = sorted(name for name in results if name.startswith("set_") and "[" not in name)
+    if blind:
+        results["blind a+b+c"] = combine(results, blind)
+        for split in ("dev", "test"):
+            results[f"blind a+b+c[{split}]"] = combine(results, [f"{name}[{split}]" for name in blind])
     if kb2 and KB2_QUESTIONS.exists():
         # A second knowledge base: four handbooks plus two reviews added at run time, as users save them.
         with tempfile.TemporaryDirectory() as scratch:
@@ -214,8 +263,9 @@ def run(question_sets: list[Path], kb2: bool = True) -> dict[str, Any]:
 
 def render(results: dict[str, Any]) -> str:
     lines = [
-        "| question set | system | n | hit@1 | hit@3 | MRR | off-topic refused | small talk quoted |",
-        "|---|---|---|---|---|---|---|---|",
+        "| question set | system | n | hit@1 | hit@3 | MRR | off-topic refused | small talk quoted "
+        "| warm p50 / p95 ms |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for set_name, systems in results.items():
         for name, metrics in systems.items():
@@ -224,8 +274,16 @@ def render(results: dict[str, Any]) -> str:
             quoted = metrics["small_talk_quoted"] if ours and metrics["small_talk_quoted"] != "0/0" else ""
             lines.append(
                 f"| {set_name} | {name} | {metrics['n']} | {metrics['hit@1']:.2f} | {metrics['hit@3']:.2f} | "
-                f"{metrics['mrr']:.2f} | {refused} | {quoted} |"
+                f"{metrics['mrr']:.2f} | {refused} | {quoted} | {metrics['p50_ms']} / {metrics['p95_ms']} |"
             )
+    kinds = [name for name in ("blind a+b+c[dev]", "blind a+b+c[test]", "kb2.jsonl[test]") if name in results]
+    if kinds:
+        lines += ["", "| by kind (opsbot hybrid) | kind | n | hit@1 | hit@3 |", "|---|---|---|---|---|"]
+        for name in kinds:
+            for kind, figures in sorted(results[name]["opsbot hybrid"]["by_kind"].items()):
+                lines.append(
+                    f"| {name} | {kind} | {figures['n']} | {figures['hit@1']:.2f} | {figures['hit@3']:.2f} |"
+                )
     return "\n".join(lines)
 
 
