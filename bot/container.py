@@ -234,14 +234,18 @@ def bootstrap_slack(container: Container, credentials: SlackCredentials) -> Slac
     from bot.adapters.reminder_store import SqlReminderStore
     from bot.adapters.scheduler import ReminderScheduler
     from bot.adapters.state_store import SqlStateStore
+    from bot.domain.editors import KnowledgeEditors
     from bot.health import Health, WriteFailures, database_check, scheduler_check
     from bot.services.answers import AnswerService
     from bot.services.checklists import ChecklistService
+    from bot.services.knowledge import KnowledgeService
     from bot.services.reminder_delivery import ReminderDelivery, RetryPolicy
     from bot.services.reminders import ReminderService
     from bot.services.reviews import ReviewService
     from bot.slack.app import build_app, make_web_client
     from bot.slack.checklists import ChecklistResponder
+    from bot.slack.files import SlackFiles
+    from bot.slack.knowledge import KnowledgeResponder
     from bot.slack.listeners.context import Services
     from bot.slack.people import SlackPeople
     from bot.slack.reminders import ReminderResponder
@@ -314,7 +318,20 @@ def bootstrap_slack(container: Container, credentials: SlackCredentials) -> Slac
     )
     reminder_service.timer = scheduler
     scheduler.add_sweep(reminders.sweep, settings.reminder_sweep_s)
-    services = Services(settings, responder, state, checklists, reminders, reviews, replier)
+    knowledge = KnowledgeResponder(
+        KnowledgeService(
+            knowledge_sources,
+            KnowledgeEditors.parse(settings.knowledge_editors),
+            people,
+            container.clock,
+            settings.max_upload_mb,
+            on_learned=container.knowledge.refresh,
+        ),
+        SlackFiles(client, credentials.bot_token, settings.slack_api_url, settings.slack_timeout_s),
+        client,
+        settings.max_upload_mb,
+    )
+    services = Services(settings, responder, state, checklists, reminders, reviews, replier, knowledge)
     app = build_app(credentials, services, client)
     ready = threading.Event()
     health = Health(

@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     slash_command: str = "/ops"
     port: int = Field(default=3000, validation_alias=AliasChoices("PORT", "OPSBOT_PORT"))
     answer_workers: int = 8
+    # Who may teach opsbot from Slack: comma-separated user ids (U…/W…) and user-group ids (S…).
+    # Workspace admins may always; with nobody named, only they may.
+    knowledge_editors: str = ""
+    # A shared file larger than this is refused before it is downloaded.
+    max_upload_mb: int = Field(default=20, ge=1, le=100)
 
     # State (feedback, answers, later checklists and reminders): SQLite in the data directory by default.
     database_url: str = Field(default="", validation_alias="DATABASE_URL")

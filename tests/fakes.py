@@ -147,11 +147,13 @@ class FakePeople:
         zones: dict[str, str] | None = None,
         members: dict[str, set[str]] | None = None,
         not_people: Iterable[str] = (),
+        groups: dict[str, set[str]] | None = None,
     ) -> None:
         self.admins = set(admins)
         self.zones = zones or {}
         self.members = members or {}
         self.not_people = set(not_people)
+        self.groups = groups or {}
 
     def timezone_of(self, user: str) -> str | None:
         return self.zones.get(user)
@@ -164,6 +166,9 @@ class FakePeople:
 
     def is_person(self, user: str) -> bool:
         return user not in self.not_people
+
+    def group_members(self, group: str) -> frozenset[str]:
+        return frozenset(self.groups.get(group, set()))
 
 
 class FakeDeliveries:

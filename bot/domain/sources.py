@@ -1,7 +1,8 @@
-"""Knowledge added at run time (reviews first): what it is, and how a review becomes one.
+"""Knowledge added at run time (reviews and shared documents): what it is, and how a review becomes one.
 
-Its text comes from users, so it is never read as Markdown: a heading or a scraped-page footer typed
-into a review is just text, and where it is cited from is fixed by the review itself.
+A review's text comes from users, so it is never read as Markdown: a heading or a scraped-page
+footer typed into a review is just text, and where it is cited from is fixed by the review itself.
+A shared document is Markdown made by opsbot's own converter, so its headings are its sections.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 
 REVIEW = "review"
+# A file a knowledge editor shared with opsbot, converted to Markdown with its own headings.
+DOCUMENT = "document"
 REVIEW_LABEL_PREFIX = "复盘 · "
 # Run-time sources are cited as "<kind>:<id>"; a knowledge file is always "<folder>/<path>".
 _RUN_TIME_SOURCE = re.compile(r"^[a-z]+:[0-9A-Za-z_-]+$")

@@ -11,6 +11,7 @@ from typing import Protocol
 
 from bot.domain.models import Chunk
 from bot.domain.sources import (
+    DOCUMENT,
     REVIEW,
     KnowledgeSource,
     inline_text,
@@ -19,8 +20,15 @@ from bot.domain.sources import (
     review_body,
     review_label,
 )
-from bot.knowledge.documents import parse_front_matter
-from bot.knowledge.splitter import MAX_CHUNK_CHARS, SPLITTER_VERSION, long_text_pieces, stable_id
+from bot.knowledge.documents import KnowledgeDocument, parse_front_matter
+from bot.knowledge.splitter import (
+    MAX_CHUNK_CHARS,
+    SECTION_SEPARATOR,
+    SPLITTER_VERSION,
+    long_text_pieces,
+    split_document,
+    stable_id,
+)
 
 _LEGACY_NAME = re.compile(r"^([0-9a-f]{6,32})-(\d{9,11})\.md$")
 _LEGACY_QUESTION = re.compile(r"^## (.+)$")
@@ -44,12 +52,27 @@ def source_fingerprint(source: KnowledgeSource) -> str:
 
 
 def chunks_for_source(source: KnowledgeSource) -> list[Chunk]:
+    """The chunks a run-time source is cited by: a document's by its headings, a review's by its label."""
+    if source.kind == DOCUMENT:
+        return _document_chunks(source)
+    if source.kind != REVIEW:
+        return []
+    return _review_chunks(source)
+
+
+def _document_chunks(source: KnowledgeSource) -> list[Chunk]:
+    """Sections under the document's own title ("方案标题 › 活动目标"); no heading can fake a deeper path."""
+    title = inline_text(source.title, 200) or "?"
+    body = source.body.replace(SECTION_SEPARATOR.strip(), "·")
+    document = KnowledgeDocument(source.source, title, source.created_by, body, True, "")
+    return split_document(document)
+
+
+def _review_chunks(source: KnowledgeSource) -> list[Chunk]:
     """One chunk per answered question (longer answers in pieces), all under the review's own label.
 
     Nothing inside the answers is read as structure: the section is the title, never a heading.
     """
-    if source.kind != REVIEW:
-        return []
     section = inline_text(source.title, 200)
     chunks: list[Chunk] = []
     seen: dict[str, int] = {}

@@ -113,6 +113,10 @@ class People(Protocol):
         """An existing, active human account: not unknown, deleted or a bot."""
         ...
 
+    def group_members(self, group: str) -> frozenset[str]:
+        """The members of a user group (empty when the platform cannot tell)."""
+        ...
+
 
 @dataclass(frozen=True)
 class DeliveryKey:

@@ -1,4 +1,4 @@
-"""What Slack knows about people: time zones, admin rights, channel membership, real accounts."""
+"""What Slack knows about people: time zones, admin rights, channel and user-group membership, real accounts."""
 
 from __future__ import annotations
 
@@ -46,6 +46,23 @@ class SlackPeople:
 
     def is_member(self, channel: str, user: str) -> bool:
         return user in self._channel_members(channel)
+
+    def group_members(self, group: str) -> frozenset[str]:
+        """`usergroups.users.list` (needs `usergroups:read`); cached like channel members."""
+        key = f"group:{group}"
+        with self._lock:
+            cached = self._members.get(key)
+        if cached and time.monotonic() - cached[0] < self._ttl:
+            return cached[1]
+        try:
+            users = self._client.usergroups_users_list(usergroup=group).get("users") or []
+        except SlackApiError as error:
+            log.info("usergroups.users.list failed for %s: %s", group, error.response.get("error"))
+            return frozenset()
+        found = frozenset(str(user) for user in users)
+        with self._lock:
+            self._members[key] = (time.monotonic(), found)
+        return found
 
     def _channel_members(self, channel: str) -> frozenset[str]:
         with self._lock:

@@ -66,6 +66,12 @@ class FakeSlack:
         self.deleted_users: set[str] = set()
         self.bot_users: set[str] = set()
         self.hang_seconds = 3.0
+        # Files shared with the bot: id → (name, mimetype, bytes), served at url_private_download.
+        self.files: dict[str, tuple[str, str, bytes]] = {}
+        # A file whose files.info says it is elsewhere (a host that must never get the token).
+        self.foreign_files: set[str] = set()
+        self.bot_token = ""
+        self.user_groups: dict[str, list[str]] = {}
         self._faults: dict[str, list[str]] = {}
         self._stopping = threading.Event()
         self._ts = itertools.count(1)
@@ -94,6 +100,18 @@ class FakeSlack:
                     self.wfile.write(body)
                 except (BrokenPipeError, ConnectionResetError):
                     self.close_connection = True  # the client gave up waiting (a "hang" fault)
+
+            def do_GET(self) -> None:
+                headers = {key.lower(): value for key, value in self.headers.items()}
+                status, body, content_type = fake._download(self.path, headers)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", content_type)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
@@ -209,9 +227,49 @@ class FakeSlack:
             return self._user(str(params.get("user")))
         if method == "conversations.members":
             return self._members(params)
+        if method == "usergroups.users.list":
+            return {"ok": True, "users": self.user_groups.get(str(params.get("usergroup")), [])}
+        if method == "files.info":
+            return self._file_info(str(params.get("file")))
         if method.startswith("chat.") and "Stream" in method:
             return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts") or ts}
         return {"ok": True}
+
+    def share_file(self, file_id: str, name: str, mimetype: str, data: bytes) -> dict[str, Any]:
+        """Hold a file as Slack does; returns the file object a `file_share` message event carries."""
+        self.files[file_id] = (name, mimetype, data)
+        return {"id": file_id, "name": name, "mimetype": mimetype, "size": len(data), "mode": "hosted"}
+
+    def _file_info(self, file_id: str) -> dict[str, Any]:
+        if file_id not in self.files:
+            return {"ok": False, "error": "file_not_found"}
+        name, mimetype, data = self.files[file_id]
+        host = "https://evil.example.com" if file_id in self.foreign_files else self.base_url
+        url = f"{host}/files-pri/{TEAM_ID}-{file_id}/download/{urllib.parse.quote(name)}"
+        return {
+            "ok": True,
+            "file": {
+                "id": file_id,
+                "name": name,
+                "title": name,
+                "mimetype": mimetype,
+                "size": len(data),
+                "url_private": url,
+                "url_private_download": url,
+            },
+        }
+
+    def _download(self, path: str, headers: dict[str, str]) -> tuple[int, bytes, str]:
+        """`url_private_download`: only with the bot token, as Slack serves files (else a login page)."""
+        with self._changed:
+            self.calls.append(Call(f"GET {path}", {}, headers))
+            self._changed.notify_all()
+        parts = path.split("/")
+        file_id = parts[2].split("-", 1)[1] if len(parts) > 2 and parts[1] == "files-pri" else ""
+        if file_id not in self.files or headers.get("authorization") != f"Bearer {self.bot_token}":
+            return 200, b"<html>Sign in to Slack</html>", "text/html"
+        _, mimetype, data = self.files[file_id]
+        return 200, data, mimetype
 
     def _user(self, user: str) -> dict[str, Any]:
         if user in self.unknown_users:

@@ -9,6 +9,7 @@ from typing import Any
 from bot.adapters.state_store import SqlStateStore
 from bot.settings import Settings
 from bot.slack.checklists import ChecklistResponder
+from bot.slack.knowledge import KnowledgeResponder
 from bot.slack.reminders import ReminderResponder
 from bot.slack.replies import Replier
 from bot.slack.request import SlackRequest
@@ -25,6 +26,7 @@ class Services:
     reminders: ReminderResponder
     reviews: ReviewResponder
     replier: Replier
+    knowledge: KnowledgeResponder
 
     def submit(self, work: Callable[..., None], request: SlackRequest, *args: Any) -> None:
         """Run after the ack on a worker thread; a user's mistake is answered by `Replier.run`."""

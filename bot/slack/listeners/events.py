@@ -57,18 +57,46 @@ def _claim(services: Services, key: str) -> bool:
         return True
 
 
+def _mark_answered(services: Services, claims: list[str]) -> None:
+    try:
+        services.state.mark_answered(claims)
+    except Exception as error:  # the reply is out; a retry may repeat it, which beats failing it
+        if not is_storage_failure(error):
+            raise
+
+
 def _question(event: dict[str, Any], bot_user_id: str | None) -> str:
     text = plain_text(event.get("text", ""), bot_user_id)
     # Slack sends `/me waves` as "waves"; the marker tells the answer pipeline it is a gesture.
     return f"/me {text}" if event.get("subtype") == "me_message" else text
 
 
+def _shared_file_ids(event: dict[str, Any]) -> list[str]:
+    return [str(file["id"]) for file in event.get("files") or [] if isinstance(file, dict) and file.get("id")]
+
+
 def _answer(services: Services, event: dict[str, Any], context: dict[str, Any], body: dict[str, Any]) -> None:
-    """Answered in the message's thread: `thread_ts` for a reply (also a broadcast one), else its own ts."""
+    """Answered in the message's thread: `thread_ts` for a reply (also a broadcast one), else its own ts.
+
+    Files shared in a direct message are knowledge to learn, not a question.
+    """
     question = _question(event, context.get("bot_user_id"))
     request = SlackRequest.from_event(event, body).with_text(question)
-    # Both claims are marked answered once the reply is out (a retry then is only acknowledged).
     claims = [_message_key(event)] + ([f"event:{body['event_id']}"] if body.get("event_id") else [])
+    files = _shared_file_ids(event)
+    if files and event.get("channel_type") == "im":
+
+        def learn(request: SlackRequest, files: list[str]) -> None:
+            """Marked answered however it ends, so Slack's retry of the event never learns it twice."""
+            try:
+                services.knowledge.learn_files(request, files)
+            finally:
+                _mark_answered(services, claims)
+
+        with log_context(event=body.get("event_id")):
+            services.submit(learn, request, files)
+        return
+    # Both claims are marked answered once the reply is out (a retry then is only acknowledged).
     with log_context(event=body.get("event_id")):
         services.submit(services.responder.answer_message, request, claims)
 

@@ -1,0 +1,84 @@
+"""Teaching opsbot, without Slack: who may, what a document becomes, and what is refused."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.domain.clock import FixedClock
+from bot.domain.editors import KnowledgeEditors, NotAnEditor
+from bot.domain.sources import DOCUMENT, KnowledgeSource
+from bot.knowledge.conversion import UnreadableDocument
+from bot.knowledge.sources import chunks_for_source
+from bot.services.knowledge import KnowledgeService
+from tests.fakes import FakePeople
+
+DOCUMENTS = Path(__file__).resolve().parent.parent / "fixtures" / "documents"
+
+
+class ListedSources:
+    def __init__(self) -> None:
+        self.added: list[KnowledgeSource] = []
+
+    def add(self, source: KnowledgeSource) -> None:
+        self.added.append(source)
+
+
+def service(sources: ListedSources, editors: str = "U0EDITOR,S0OPS", max_mb: int = 20) -> KnowledgeService:
+    people = FakePeople(admins={"U0ADMIN"}, groups={"S0OPS": {"U0GROUPIE"}})
+    clock = FixedClock(datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+    return KnowledgeService(sources, KnowledgeEditors.parse(editors), people, clock, max_mb)
+
+
+def test_editors_are_named_users_members_of_named_groups_and_admins() -> None:
+    editors = KnowledgeEditors.parse(" U0EDITOR, S0OPS ,not-an-id,, W0GUEST")
+    assert editors.users == {"U0EDITOR", "W0GUEST"} and editors.groups == {"S0OPS"}
+    people = FakePeople(admins={"U0ADMIN"}, groups={"S0OPS": {"U0GROUPIE"}})
+
+    def may(user: str) -> bool:
+        return editors.may_edit(user, people.is_admin, people.group_members)
+
+    assert may("U0EDITOR") and may("U0GROUPIE") and may("U0ADMIN") and not may("U0STRANGER")
+    nobody_named = KnowledgeEditors.parse("")
+    assert nobody_named.may_edit("U0ADMIN", people.is_admin, people.group_members)
+    assert not nobody_named.may_edit("U0EDITOR", people.is_admin, people.group_members)
+
+
+def test_a_learned_document_is_stored_under_its_own_title_and_cited_by_its_headings() -> None:
+    sources = ListedSources()
+    learned = service(sources).learn(
+        "U0EDITOR", "D0EDITOR", "campaign_plan.docx", (DOCUMENTS / "campaign_plan.docx").read_bytes(), None
+    )
+    assert (
+        learned.title == "618 大促会员增长活动方案" and learned.kind == "docx" and len(learned.sections) == 8
+    )
+    (source,) = sources.added
+    assert (source.kind, source.created_by, source.channel) == (DOCUMENT, "U0EDITOR", "D0EDITOR")
+    assert source.created_at == datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")).timestamp()
+    sections = {chunk.section for chunk in chunks_for_source(source)}
+    assert "618 大促会员增长活动方案 › 风险预案 › 优惠券被刷" in sections
+    assert all(chunk.source == f"document:{source.source_id}" for chunk in chunks_for_source(source))
+
+
+def test_a_heading_cannot_fake_a_deeper_path() -> None:
+    forged = KnowledgeSource(
+        "d1", DOCUMENT, "方案 › 假目录", "## 目标 › 伪造\n\n内容。\n", None, "", "U0E", 1.0
+    )
+    (chunk,) = chunks_for_source(forged)
+    assert chunk.section == "方案 · 假目录 › 目标 · 伪造"
+
+
+def test_strangers_big_files_and_unreadable_files_store_nothing() -> None:
+    sources = ListedSources()
+    with pytest.raises(NotAnEditor, match="OPSBOT_KNOWLEDGE_EDITORS"):
+        service(sources).learn("U0STRANGER", "D0S", "plan.md", "# 计划\n\n内容".encode(), None)
+    with pytest.raises(UnreadableDocument, match="文件太大"):
+        service(sources, max_mb=1).check_upload("U0EDITOR", 50 * 1024 * 1024)
+    with pytest.raises(UnreadableDocument, match="密码保护"):
+        service(sources).learn(
+            "U0EDITOR", "D0E", "plan.pdf", (DOCUMENTS / "campaign_plan_encrypted.pdf").read_bytes(), None
+        )
+    assert sources.added == []
