@@ -276,8 +276,10 @@ class HybridSearcher:
                 continue
             if qualified:
                 return before + word
-            # "GMV 预测", "A/B 实验": a Latin name right before it says which one.
-            name = re.search(r"([A-Za-z][A-Za-z0-9/]*)(\s?)$", question[:at])
+            # "GMV 预测", "配置 Kubernetes": a Latin name right before or after it says which one.
+            name = re.search(r"([A-Za-z][A-Za-z0-9/]*)\s?$", question[:at]) or re.match(
+                r"\s?([A-Za-z][A-Za-z0-9/]*)", question[at + len(word) :]
+            )
             return f"{name.group(1)} {word}" if name else word
         return None
 

@@ -100,6 +100,7 @@ def test_asking_for_a_specific_no_document_names_is_not_covered_and_names_it() -
     formula = found.search("What's the formula for 拉新 conversion?")
     assert (formula.covered, formula.missing_subject) == (False, "formula")
     assert found.search("拉新渠道的 GMV 预测怎么做?").missing_subject == "GMV 预测"
+    assert found.search("拉新渠道怎么配置 Kubernetes?").missing_subject == "Kubernetes 配置"
     grammar = found.search("拉新渠道的规则是什么?")
     assert grammar.missing_subject == "规则"  # "的" is grammar, not a qualifier
 
