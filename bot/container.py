@@ -234,6 +234,7 @@ def bootstrap_slack(container: Container, credentials: SlackCredentials) -> Slac
     from bot.adapters.reminder_store import SqlReminderStore
     from bot.adapters.scheduler import ReminderScheduler
     from bot.adapters.state_store import SqlStateStore
+    from bot.adapters.web_pages import PageFetcher
     from bot.domain.editors import KnowledgeEditors
     from bot.health import Health, WriteFailures, database_check, scheduler_check
     from bot.services.answers import AnswerService
@@ -326,10 +327,16 @@ def bootstrap_slack(container: Container, credentials: SlackCredentials) -> Slac
             container.clock,
             settings.max_upload_mb,
             on_learned=container.knowledge.refresh,
+            pages=PageFetcher(
+                frozenset(h.strip().lower() for h in settings.learn_allowed_hosts.split(",") if h.strip()),
+                settings.slack_timeout_s,
+                settings.max_upload_mb * 1024 * 1024,
+            ),
         ),
         SlackFiles(client, credentials.bot_token, settings.slack_api_url, settings.slack_timeout_s),
         client,
         settings.max_upload_mb,
+        replier,
     )
     services = Services(settings, responder, state, checklists, reminders, reviews, replier, knowledge)
     app = build_app(credentials, services, client)

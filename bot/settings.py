@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     knowledge_editors: str = ""
     # A shared file larger than this is refused before it is downloaded.
     max_upload_mb: int = Field(default=20, ge=1, le=100)
+    # `/ops learn <url>` fetches public pages only; hosts or IP addresses named here are allowed too.
+    learn_allowed_hosts: str = ""
 
     # State (feedback, answers, later checklists and reminders): SQLite in the data directory by default.
     database_url: str = Field(default="", validation_alias="DATABASE_URL")

@@ -5,12 +5,30 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.domain.clock import Clock
 from bot.domain.editors import NOT_AN_EDITOR, KnowledgeEditors, NotAnEditor
 from bot.domain.sources import DOCUMENT, KnowledgeSource, inline_text
 from bot.knowledge.conversion import MEGABYTE, ConversionLimits, UnreadableDocument, convert
 from bot.services.ports import KnowledgeSourceStore, People
+
+
+class FetchedPageLike(Protocol):
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def data(self) -> bytes: ...
+
+    @property
+    def mimetype(self) -> str: ...
+
+
+class PageSource(Protocol):
+    def fetch(self, url: str) -> FetchedPageLike:
+        """The page's bytes; raises an OpsbotError saying why it may not or cannot be fetched."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -35,7 +53,9 @@ class KnowledgeService:
         clock: Clock,
         max_upload_mb: int,
         on_learned: Callable[[], object] | None = None,
+        pages: PageSource | None = None,
     ) -> None:
+        self._pages = pages
         self._sources = sources
         self._editors = editors
         self._people = people
@@ -56,6 +76,16 @@ class KnowledgeService:
                 f"文件太大({size / MEGABYTE:.1f} MB,上限 {mb:.0f} MB),请拆分后再发。 / "
                 f"The file is {size / MEGABYTE:.1f} MB; the limit is {mb:.0f} MB. Please split it."
             )
+
+    def learn_page(self, user: str, channel: str, url: str) -> LearnedDocument:
+        """A web page's main content, learned like a shared HTML file; the editor is checked first."""
+        self.require_editor(user)
+        if self._pages is None:
+            raise UnreadableDocument("这个 opsbot 不能抓取网页。 / This opsbot cannot fetch web pages.")
+        page = self._pages.fetch(url)
+        name = page.url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1] or "page"
+        suffix = ".html" if "html" in page.mimetype else ".txt" if page.mimetype == "text/plain" else ".md"
+        return self.learn(user, channel, name + suffix, page.data, page.mimetype)
 
     def learn(
         self, user: str, channel: str, filename: str, data: bytes, mimetype: str | None

@@ -140,8 +140,10 @@ def help_blocks(command: str, unknown: str | None = None) -> list[Block]:
         f"• `{command} remind #weekly 每周五下午4点 周报数据复盘` / `{command} remind me tomorrow 9am 交方案` 定时提醒 / reminders",
         f"• `{command} reminders` 待发送的提醒 / upcoming reminders · `{command} remind cancel <id>`",
         f"• `{command} review 双十二拉新活动 下周一 10:00` 安排复盘提醒 / schedule a campaign review",
+        f"• `{command} learn https://…` 把网页加入知识库(知识库编辑)/ teach me a web page (knowledge editors)",
         f"• `{command} help` 显示本帮助 / show this help",
-        "也可以私信我,或在频道里 @opsbot 提问 / You can also DM me or @mention me in a channel.",
+        "也可以私信我,或在频道里 @opsbot 提问;知识库编辑私信我文件(docx、pdf、pptx、xlsx、html、md)即可加入知识库。"
+        " / You can also DM me or @mention me in a channel; knowledge editors DM me files to teach me.",
     ]
     return [{"type": "section", "text": _mrkdwn("\n".join(lines))}]
 

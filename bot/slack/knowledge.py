@@ -6,10 +6,12 @@ import logging
 
 from slack_sdk import WebClient
 
+from bot.adapters.web_pages import learn_target
 from bot.knowledge.conversion import MEGABYTE
 from bot.services.knowledge import KnowledgeService, LearnedDocument
 from bot.slack.blocks import safe
 from bot.slack.files import SlackFiles
+from bot.slack.replies import Replier
 from bot.slack.request import SlackRequest
 
 log = logging.getLogger(__name__)
@@ -35,12 +37,25 @@ def learned_text(learned: LearnedDocument) -> str:
 
 class KnowledgeResponder:
     def __init__(
-        self, service: KnowledgeService, files: SlackFiles, client: WebClient, max_upload_mb: int
+        self,
+        service: KnowledgeService,
+        files: SlackFiles,
+        client: WebClient,
+        max_upload_mb: int,
+        replier: Replier | None = None,
     ) -> None:
         self.service = service
         self._files = files
         self._client = client
         self._max_bytes = max_upload_mb * MEGABYTE
+        self._replier = replier
+
+    def learn_page(self, request: SlackRequest) -> None:
+        """`/ops learn https://…`: the page's main content, confirmed privately to the editor."""
+        learned = self.service.learn_page(request.user_id, request.channel_id, learn_target(request.text))
+        log.info("learned a web page (%d sections)", len(learned.sections))
+        if self._replier is not None:
+            self._replier.private(request, learned_text(learned))
 
     def learn_files(self, request: SlackRequest, file_ids: list[str]) -> None:
         """Each file in turn: who shares it and its size are checked before a byte is downloaded.

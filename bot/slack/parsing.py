@@ -20,6 +20,8 @@ SUBCOMMANDS = {
     "reminders": "reminders",
     "review": "review",
     "复盘": "review",
+    "learn": "learn",
+    "学习": "learn",
     "help": "help",
     "帮助": "help",
     "?": "help",

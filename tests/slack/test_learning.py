@@ -3,7 +3,9 @@ cited by its own headings, and every bad case gets a reply and leaves nothing be
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -154,3 +156,85 @@ def test_the_bot_token_never_leaves_for_a_host_that_is_not_slack(teaching_bot: R
     assert bot.slack.wait_for(lambda: bool(private_replies(bot)), timeout=30)
     assert "拿不到这个文件" in private_replies(bot)[0]
     assert downloads(bot) == [] and stored_documents(bot) == 0
+
+
+class _Site(BaseHTTPRequestHandler):
+    """A small web site: a page, a redirect into a private network, a picture."""
+
+    def log_message(self, *args: object) -> None:
+        return
+
+    def do_GET(self) -> None:
+        if self.path == "/guide.html":
+            body, kind = (DOCUMENTS / "campaign_page.html").read_bytes(), "text/html; charset=utf-8"
+        elif self.path == "/moved":
+            self.send_response(302)
+            self.send_header("Location", "http://10.0.0.1/admin")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        else:
+            body, kind = b"\x89PNG\r\n\x1a\n" + bytes(100), "image/png"
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def site() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Site)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture
+def page_learning_bot(
+    slack_settings: Settings, fake_slack: FakeSlack, clock: FixedClock
+) -> Iterator[RunningBot]:
+    settings = slack_settings.model_copy(
+        update={"knowledge_editors": EDITOR, "learn_allowed_hosts": "127.0.0.1"}
+    )
+    with running_bot(settings, fake_slack, clock) as running:
+        yield running
+
+
+def test_learn_a_web_page_by_its_address_and_refuse_what_must_not_be_fetched(
+    page_learning_bot: RunningBot, site: str
+) -> None:
+    bot = page_learning_bot
+    bot.command(f"learn <{site}/guide.html>", user=EDITOR, response="learn")
+    assert bot.slack.wait_for(lambda: len(bot.slack.responses("learn")) >= 1, timeout=30)
+    learned = bot.slack.responses("learn")[0]["text"]
+    assert "学到了《双十一会员拉新活动复盘》" in learned and "双十一会员拉新活动复盘 › 经验与改进" in learned
+    assert stored_documents(bot) == 1
+
+    refusals = {
+        f"{site}/moved": "内网或本机",  # the redirect leads into a private network
+        f"{site}/logo.png": "不是网页",
+        "file:///etc/passwd": "http(s)",
+        "http://169.254.169.254/latest/meta-data/": "内网或本机",
+    }
+    for number, (address, message) in enumerate(refusals.items()):
+        name = f"bad{number}"
+        bot.command(f"learn {address}", user=EDITOR, response=name)
+        assert bot.slack.wait_for(lambda: bool(bot.slack.responses(name)), timeout=30)  # noqa: B023
+        assert message in bot.slack.responses(name)[0]["text"], address
+    bot.command(f"learn {site}/guide.html", user=STRANGER, response="stranger")
+    assert bot.slack.wait_for(lambda: bool(bot.slack.responses("stranger")), timeout=30)
+    assert "只有知识库编辑" in bot.slack.responses("stranger")[0]["text"]
+    assert stored_documents(bot) == 1
+
+
+def test_without_an_allowance_the_bots_own_machine_is_never_fetched(
+    teaching_bot: RunningBot, site: str
+) -> None:
+    teaching_bot.command(f"learn {site}/guide.html", user=EDITOR, response="local")
+    assert teaching_bot.slack.wait_for(lambda: bool(teaching_bot.slack.responses("local")), timeout=30)
+    assert "内网或本机" in teaching_bot.slack.responses("local")[0]["text"]
+    assert stored_documents(teaching_bot) == 0

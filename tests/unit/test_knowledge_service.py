@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.adapters.web_pages import PageFetcher, PageRefused, learn_target
 from bot.domain.clock import FixedClock
 from bot.domain.editors import KnowledgeEditors, NotAnEditor
 from bot.domain.sources import DOCUMENT, KnowledgeSource
@@ -82,3 +84,31 @@ def test_strangers_big_files_and_unreadable_files_store_nothing() -> None:
             "U0EDITOR", "D0E", "plan.pdf", (DOCUMENTS / "campaign_plan_encrypted.pdf").read_bytes(), None
         )
     assert sources.added == []
+
+
+def test_the_address_to_learn_is_read_from_slack_markup_or_plain_text() -> None:
+    assert learn_target("<https://example.com/guide|guide>") == "https://example.com/guide"
+    assert learn_target("  https://example.com/a?b=1  please ") == "https://example.com/a?b=1"
+    assert learn_target("") == ""
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("ftp://example.com/file", "http(s)"),
+        ("file:///etc/passwd", "http(s)"),
+        ("http://127.0.0.1/admin", "内网或本机"),
+        ("http://10.1.2.3/", "内网或本机"),
+        ("http://[::1]/", "内网或本机"),
+        ("http://169.254.169.254/latest/meta-data/", "内网或本机"),
+        ("http://0.0.0.0/", "内网或本机"),
+    ],
+)
+def test_private_and_non_web_addresses_are_refused_before_any_connection(url: str, message: str) -> None:
+    with pytest.raises(PageRefused, match=re.escape(message)):
+        PageFetcher(frozenset(), timeout_s=1, max_bytes=1024).fetch(url)
+
+
+def test_an_allowed_host_is_checked_no_further() -> None:
+    fetcher = PageFetcher(frozenset({"127.0.0.1"}), timeout_s=1, max_bytes=1024)
+    fetcher._check("http://127.0.0.1:9/guide")  # allowed: no PageRefused

@@ -15,6 +15,7 @@ from bot.slack.parsing import parse_command
 from bot.slack.request import SlackRequest
 
 DRAFTING = "⏳ 正在按手册生成活动清单… / Drafting the checklist…"
+LEARNING = "⏳ 正在读取网页… / Reading the page…"
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ ROUTES: dict[str, Route] = {
     "remind": Route(lambda s: s.reminders.create),
     "reminders": Route(lambda s: s.reminders.list_for, needs_argument=False),
     "review": Route(lambda s: s.reminders.review_by_hand),
+    "learn": Route(lambda s: s.knowledge.learn_page, lambda _: LEARNING),
 }
 
 
