@@ -237,6 +237,7 @@ def bootstrap_slack(container: Container, credentials: SlackCredentials) -> Slac
     from bot.adapters.web_pages import PageFetcher
     from bot.domain.editors import KnowledgeEditors
     from bot.health import Health, WriteFailures, database_check, scheduler_check
+    from bot.knowledge.documents import knowledge_files
     from bot.services.answers import AnswerService
     from bot.services.checklists import ChecklistService
     from bot.services.knowledge import KnowledgeService
@@ -337,6 +338,10 @@ def bootstrap_slack(container: Container, credentials: SlackCredentials) -> Slac
         client,
         settings.max_upload_mb,
         replier,
+        playbook_names=lambda: [
+            path.relative_to(settings.knowledge_dir).as_posix()
+            for path in knowledge_files(settings.knowledge_dir)
+        ],
     )
     services = Services(settings, responder, state, checklists, reminders, reviews, replier, knowledge)
     app = build_app(credentials, services, client)

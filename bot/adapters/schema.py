@@ -161,3 +161,14 @@ knowledge_sources = Table(
     Column("created_at", Float, nullable=False),
     Column("deleted_at", Float, nullable=True),
 )
+
+# Who added, removed or restored which run-time source, and when (revision 0006).
+knowledge_changes = Table(
+    "knowledge_changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source_id", String(64), nullable=False, index=True),
+    Column("action", String(16), nullable=False),
+    Column("actor", String(32), nullable=False),
+    Column("at", Float, nullable=False),
+)

@@ -42,6 +42,16 @@ class KnowledgeSource:
         return f"{self.kind}:{self.source_id}"
 
 
+@dataclass(frozen=True)
+class KnowledgeChange:
+    """One line of the knowledge log: who added, removed or restored which source, and when."""
+
+    source_id: str
+    action: str
+    actor: str
+    at: float
+
+
 def is_run_time_source(source: str) -> bool:
     """True for a source that came from the database rather than from a knowledge file."""
     return bool(_RUN_TIME_SOURCE.match(source))

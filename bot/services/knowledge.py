@@ -9,9 +9,10 @@ from typing import Protocol
 
 from bot.domain.clock import Clock
 from bot.domain.editors import NOT_AN_EDITOR, KnowledgeEditors, NotAnEditor
+from bot.domain.errors import NotFound
 from bot.domain.sources import DOCUMENT, KnowledgeSource, inline_text
 from bot.knowledge.conversion import MEGABYTE, ConversionLimits, UnreadableDocument, convert
-from bot.services.ports import KnowledgeSourceStore, People
+from bot.services.ports import KnowledgeLibrary, People
 
 
 class FetchedPageLike(Protocol):
@@ -31,6 +32,16 @@ class PageSource(Protocol):
         ...
 
 
+# A removed source can be restored for this long, then it is gone for good.
+RESTORE_WINDOW_S = 30 * 86400
+NOT_FOUND = "这条资料已经找不到了。 / That knowledge entry could not be found."
+NOT_YOURS = (
+    "只有知识库编辑或添加这条资料的人可以删除或恢复它。 / "
+    "Only knowledge editors or the person who added it can remove or restore it."
+)
+TOO_OLD = "删除超过 30 天的资料无法恢复。 / Entries removed more than 30 days ago cannot be restored."
+
+
 @dataclass(frozen=True)
 class LearnedDocument:
     """What the editor is told: the document's own title, its sections, its size."""
@@ -47,7 +58,7 @@ class KnowledgeService:
 
     def __init__(
         self,
-        sources: KnowledgeSourceStore,
+        sources: KnowledgeLibrary,
         editors: KnowledgeEditors,
         people: People,
         clock: Clock,
@@ -66,6 +77,41 @@ class KnowledgeService:
     def require_editor(self, user: str) -> None:
         if not self._editors.may_edit(user, self._people.is_admin, self._people.group_members):
             raise NotAnEditor(NOT_AN_EDITOR)
+
+    def library(self) -> list[KnowledgeSource]:
+        """What `/ops docs` lists: every source, and those removed within the restore window."""
+        cutoff = self._clock.now().timestamp() - RESTORE_WINDOW_S
+        return [s for s in self._sources.all() if s.deleted_at is None or s.deleted_at >= cutoff]
+
+    def _owned_or_edited(self, user: str, source_id: str) -> KnowledgeSource:
+        source = self._sources.get(source_id) if source_id else None
+        if source is None:
+            raise NotFound(NOT_FOUND)
+        if source.created_by != user:
+            try:
+                self.require_editor(user)
+            except NotAnEditor:
+                raise NotAnEditor(NOT_YOURS) from None
+        return source
+
+    def remove(self, user: str, source_id: str) -> KnowledgeSource:
+        """Gone from every answer at each process's next check; restorable for 30 days."""
+        source = self._owned_or_edited(user, source_id)
+        self._sources.tombstone(source.source_id, self._clock.now().timestamp(), user)
+        if self._on_learned is not None:
+            self._on_learned()
+        return source
+
+    def restore(self, user: str, source_id: str) -> KnowledgeSource:
+        source = self._owned_or_edited(user, source_id)
+        now = self._clock.now().timestamp()
+        if not self._sources.restore(source.source_id, user, now, now - RESTORE_WINDOW_S):
+            if source.deleted_at is None:
+                return source  # already back: a second click changes nothing
+            raise NotFound(TOO_OLD)
+        if self._on_learned is not None:
+            self._on_learned()
+        return source
 
     def check_upload(self, user: str, size: int) -> None:
         """Before anything is downloaded: the sharer may teach, and the file is within the size limit."""

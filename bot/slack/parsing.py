@@ -22,6 +22,8 @@ SUBCOMMANDS = {
     "复盘": "review",
     "learn": "learn",
     "学习": "learn",
+    "docs": "docs",
+    "资料": "docs",
     "help": "help",
     "帮助": "help",
     "?": "help",

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from bot.adapters.knowledge_source_store import SqlKnowledgeSources
 from bot.adapters.schema import knowledge_sources
 from bot.domain.clock import FixedClock
 from bot.settings import Settings
@@ -238,3 +239,51 @@ def test_without_an_allowance_the_bots_own_machine_is_never_fetched(
     assert teaching_bot.slack.wait_for(lambda: bool(teaching_bot.slack.responses("local")), timeout=30)
     assert "内网或本机" in teaching_bot.slack.responses("local")[0]["text"]
     assert stored_documents(teaching_bot) == 0
+
+
+def test_docs_lists_what_was_learned_and_its_owner_or_an_editor_removes_and_restores_it(
+    teaching_bot: RunningBot,
+) -> None:
+    bot = teaching_bot
+    plan = bot.slack.share_file("F0PLAN2", "plan.docx", DOCX, (DOCUMENTS / "campaign_plan.docx").read_bytes())
+    share(bot, GROUP_MEMBER, plan, "1800003400.000100", "EvDocs1")
+    assert bot.slack.wait_for(lambda: len(posts(bot)) == 1, timeout=30)
+    bot.command("docs", user=GROUP_MEMBER, response="docs")
+    assert bot.slack.wait_for(lambda: bool(bot.slack.responses("docs")), timeout=30)
+    listing = bot.slack.responses("docs")[0]
+    assert PLAN_TITLE in str(listing["blocks"]) and "knowledge/playbook.md" not in str(listing["blocks"])
+    assert "playbook.md" in str(listing["blocks"])  # listed as read-only
+    (button,) = [b["accessory"] for b in listing["blocks"] if b.get("accessory")]
+    assert button["action_id"] == "knowledge_remove"
+    source_id = button["value"]
+
+    def cites_the_plan(ts: str, event_id: str) -> bool:
+        asked = {"type": "message", "channel_type": "im", "channel": "D0ASKER", "user": "U0ASKER",
+                 "text": "618 大促的优惠券被刷了怎么办?", "ts": ts}  # fmt: skip
+        before = len(posts(bot))
+        bot.event(asked, event_id)
+        assert bot.slack.wait_for(lambda: len(posts(bot)) == before + 1, timeout=30)
+        return PLAN_TITLE in str(posts(bot)[-1].get("blocks"))
+
+    bot.action("knowledge_remove", source_id, user=STRANGER, response="stranger")
+    assert bot.slack.wait_for(lambda: bool(bot.slack.responses("stranger")), timeout=30)
+    assert "只有知识库编辑或添加这条资料的人" in bot.slack.responses("stranger")[0]["text"]
+    assert cites_the_plan("1800003401.000100", "EvDocs2")
+
+    bot.action("knowledge_remove", source_id, user=GROUP_MEMBER, response="removed")
+    assert bot.slack.wait_for(lambda: bool(bot.slack.responses("removed")), timeout=30)
+    removed = bot.slack.responses("removed")[0]
+    assert "已删除" in removed["text"] and "knowledge_restore" in str(removed["blocks"])
+    assert not cites_the_plan("1800003402.000100", "EvDocs3")
+
+    bot.action("knowledge_restore", source_id, user=EDITOR, response="restored")
+    assert bot.slack.wait_for(lambda: bool(bot.slack.responses("restored")), timeout=30)
+    assert "已恢复" in bot.slack.responses("restored")[0]["text"]
+    assert cites_the_plan("1800003403.000100", "EvDocs4")
+
+    changes = SqlKnowledgeSources(bot.runtime.engine).changes(source_id)
+    assert [(c.action, c.actor) for c in changes] == [
+        ("restored", EDITOR),
+        ("removed", GROUP_MEMBER),
+        ("added", GROUP_MEMBER),
+    ]

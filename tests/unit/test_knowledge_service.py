@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,7 @@ import pytest
 from bot.adapters.web_pages import PageFetcher, PageRefused, learn_target
 from bot.domain.clock import FixedClock
 from bot.domain.editors import KnowledgeEditors, NotAnEditor
+from bot.domain.errors import NotFound
 from bot.domain.sources import DOCUMENT, KnowledgeSource
 from bot.knowledge.conversion import UnreadableDocument
 from bot.knowledge.sources import chunks_for_source
@@ -22,17 +24,50 @@ DOCUMENTS = Path(__file__).resolve().parent.parent / "fixtures" / "documents"
 
 
 class ListedSources:
+    """The knowledge library in a list; removal and restore as the SQL store does them."""
+
     def __init__(self) -> None:
         self.added: list[KnowledgeSource] = []
 
     def add(self, source: KnowledgeSource) -> None:
         self.added.append(source)
 
+    def all(self) -> list[KnowledgeSource]:
+        return list(self.added)
 
-def service(sources: ListedSources, editors: str = "U0EDITOR,S0OPS", max_mb: int = 20) -> KnowledgeService:
+    def get(self, source_id: str) -> KnowledgeSource | None:
+        return next((s for s in self.added if s.source_id == source_id), None)
+
+    def _replace(self, source_id: str, deleted_at: float | None) -> None:
+        self.added = [
+            replace(s, deleted_at=deleted_at) if s.source_id == source_id else s for s in self.added
+        ]
+
+    def tombstone(self, source_id: str, at: float, actor: str = "") -> bool:
+        found = self.get(source_id)
+        if found is None or found.deleted_at is not None:
+            return False
+        self._replace(source_id, at)
+        return True
+
+    def restore(self, source_id: str, actor: str, at: float, removed_since: float) -> bool:
+        found = self.get(source_id)
+        if found is None or found.deleted_at is None or found.deleted_at < removed_since:
+            return False
+        self._replace(source_id, None)
+        return True
+
+
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def service(
+    sources: ListedSources, editors: str = "U0EDITOR,S0OPS", max_mb: int = 20, clock: FixedClock | None = None
+) -> KnowledgeService:
     people = FakePeople(admins={"U0ADMIN"}, groups={"S0OPS": {"U0GROUPIE"}})
-    clock = FixedClock(datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
-    return KnowledgeService(sources, KnowledgeEditors.parse(editors), people, clock, max_mb)
+    return KnowledgeService(
+        sources, KnowledgeEditors.parse(editors), people, clock or FixedClock(NOW), max_mb
+    )
 
 
 def test_editors_are_named_users_members_of_named_groups_and_admins() -> None:
@@ -112,3 +147,26 @@ def test_private_and_non_web_addresses_are_refused_before_any_connection(url: st
 def test_an_allowed_host_is_checked_no_further() -> None:
     fetcher = PageFetcher(frozenset({"127.0.0.1"}), timeout_s=1, max_bytes=1024)
     fetcher._check("http://127.0.0.1:9/guide")  # allowed: no PageRefused
+
+
+def test_the_owner_or_an_editor_removes_and_restores_within_thirty_days() -> None:
+    sources = ListedSources()
+    clock = FixedClock(NOW)
+    knowledge = service(sources, clock=clock)
+    plan = "# 计划\n\n## 目标\n\n拉新一万人。".encode()
+    learned = knowledge.learn("U0GROUPIE", "D0G", "plan.md", plan, None)
+    with pytest.raises(NotAnEditor, match="只有知识库编辑或添加这条资料的人"):
+        knowledge.remove("U0STRANGER", learned.source_id)
+    knowledge.remove("U0GROUPIE", learned.source_id)  # its owner
+    assert [s.deleted_at for s in knowledge.library()] == [NOW.timestamp()]
+    clock.advance(timedelta(days=29))
+    knowledge.restore("U0EDITOR", learned.source_id)  # an editor
+    assert [s.deleted_at for s in knowledge.library()] == [None]
+    knowledge.restore("U0EDITOR", learned.source_id)  # a second click changes nothing
+    knowledge.remove("U0ADMIN", learned.source_id)
+    clock.advance(timedelta(days=31))
+    assert knowledge.library() == []  # past the window it is no longer listed…
+    with pytest.raises(NotFound, match="30"):
+        knowledge.restore("U0EDITOR", learned.source_id)  # …nor restorable
+    with pytest.raises(NotFound):
+        knowledge.remove("U0EDITOR", "no-such-id")

@@ -35,6 +35,13 @@ def register(app: App, services: Services) -> None:
         private = bool((body.get("container") or {}).get("is_ephemeral"))
         services.submit(responder.answer_pick, SlackRequest.from_action(body), answer_id, pick, private)
 
+    @app.action(re.compile(r"^knowledge_(remove|restore)$"))
+    def handle_knowledge_change(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        knowledge = services.knowledge
+        work = knowledge.remove if action["action_id"] == "knowledge_remove" else knowledge.restore
+        services.submit(work, SlackRequest.from_action(body), str(action.get("value") or ""))
+
     @app.action(re.compile(r"^ask_suggested_\d+$"))
     def handle_suggestion(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()

@@ -40,6 +40,7 @@ ROUTES: dict[str, Route] = {
     "reminders": Route(lambda s: s.reminders.list_for, needs_argument=False),
     "review": Route(lambda s: s.reminders.review_by_hand),
     "learn": Route(lambda s: s.knowledge.learn_page, lambda _: LEARNING),
+    "docs": Route(lambda s: s.knowledge.list_docs, needs_argument=False),
 }
 
 
