@@ -336,7 +336,6 @@ def bootstrap_slack(container: Container, credentials: SlackCredentials) -> Slac
         ),
         SlackFiles(client, credentials.bot_token, settings.slack_api_url, settings.slack_timeout_s),
         client,
-        settings.max_upload_mb,
         replier,
         playbook_names=lambda: [
             path.relative_to(settings.knowledge_dir).as_posix()

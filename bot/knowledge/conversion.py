@@ -66,7 +66,7 @@ class ConvertedDocument:
 # Refusals: one place for the wording users see.
 
 
-def _too_big(size: int, limit: int) -> UnreadableDocument:
+def too_big(size: int, limit: int) -> UnreadableDocument:
     return UnreadableDocument(
         f"文件太大（{size / MEGABYTE:.1f} MB，上限 {limit / MEGABYTE:.0f} MB），请拆分后再发。 / "
         f"The file is {size / MEGABYTE:.1f} MB; the limit is {limit / MEGABYTE:.0f} MB. Please split it."
@@ -121,7 +121,7 @@ def convert(
 ) -> ConvertedDocument:
     """Convert one file; raise UnreadableDocument with a message fit for the user when it cannot be."""
     if len(data) > limits.max_bytes:
-        raise _too_big(len(data), limits.max_bytes)
+        raise too_big(len(data), limits.max_bytes)
     if not data.strip():
         raise EMPTY
     kind = detect_kind(data, filename, mimetype)

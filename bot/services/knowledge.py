@@ -11,7 +11,7 @@ from bot.domain.clock import Clock
 from bot.domain.editors import NOT_AN_EDITOR, KnowledgeEditors, NotAnEditor
 from bot.domain.errors import NotFound
 from bot.domain.sources import DOCUMENT, KnowledgeSource, inline_text
-from bot.knowledge.conversion import MEGABYTE, ConversionLimits, UnreadableDocument, convert
+from bot.knowledge.conversion import MEGABYTE, ConversionLimits, UnreadableDocument, convert, too_big
 from bot.services.ports import KnowledgeLibrary, People
 
 
@@ -117,11 +117,7 @@ class KnowledgeService:
         """Before anything is downloaded: the sharer may teach, and the file is within the size limit."""
         self.require_editor(user)
         if size > self._limits.max_bytes:
-            mb = self._limits.max_bytes / MEGABYTE
-            raise UnreadableDocument(
-                f"文件太大({size / MEGABYTE:.1f} MB,上限 {mb:.0f} MB),请拆分后再发。 / "
-                f"The file is {size / MEGABYTE:.1f} MB; the limit is {mb:.0f} MB. Please split it."
-            )
+            raise too_big(size, self._limits.max_bytes)
 
     def learn_page(self, user: str, channel: str, url: str) -> LearnedDocument:
         """A web page's main content, learned like a shared HTML file; the editor is checked first."""
@@ -131,13 +127,31 @@ class KnowledgeService:
         page = self._pages.fetch(url)
         name = page.url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1] or "page"
         suffix = ".html" if "html" in page.mimetype else ".txt" if page.mimetype == "text/plain" else ".md"
-        return self.learn(user, channel, name + suffix, page.data, page.mimetype)
+        return self._store(user, channel, name + suffix, page.data, page.mimetype)
+
+    def learn_shared(
+        self,
+        user: str,
+        channel: str,
+        name: str,
+        size: int,
+        mimetype: str | None,
+        fetch: Callable[[int], bytes],
+    ) -> LearnedDocument:
+        """A shared file: who shares it and its size are checked before `fetch(max_bytes)` downloads it."""
+        self.check_upload(user, size)
+        return self._store(user, channel, name, fetch(self._limits.max_bytes), mimetype)
 
     def learn(
         self, user: str, channel: str, filename: str, data: bytes, mimetype: str | None
     ) -> LearnedDocument:
         """Converted, stored and indexed; a file that cannot be read raises and leaves nothing behind."""
-        self.check_upload(user, len(data))
+        return self.learn_shared(user, channel, filename, len(data), mimetype, lambda _: data)
+
+    def _store(
+        self, user: str, channel: str, filename: str, data: bytes, mimetype: str | None
+    ) -> LearnedDocument:
+        """The checks are done: convert (which enforces every limit again), store, index."""
         converted = convert(data, filename, mimetype, self._limits)
         title = inline_text(converted.title, 200) or inline_text(filename, 200)
         source = KnowledgeSource(

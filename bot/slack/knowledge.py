@@ -6,13 +6,13 @@ import logging
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from slack_sdk import WebClient
 
 from bot.adapters.web_pages import learn_target
 from bot.domain.sources import DOCUMENT, KnowledgeSource
-from bot.knowledge.conversion import MEGABYTE
 from bot.services.knowledge import RESTORE_WINDOW_S, KnowledgeService, LearnedDocument
 from bot.slack.blocks import safe
 from bot.slack.files import SlackFiles
@@ -112,7 +112,6 @@ class KnowledgeResponder:
         service: KnowledgeService,
         files: SlackFiles,
         client: WebClient,
-        max_upload_mb: int,
         replier: Replier | None = None,
         playbook_names: Callable[[], list[str]] | None = None,
     ) -> None:
@@ -120,7 +119,6 @@ class KnowledgeResponder:
         self.service = service
         self._files = files
         self._client = client
-        self._max_bytes = max_upload_mb * MEGABYTE
         self._replier = replier
 
     def list_docs(self, request: SlackRequest) -> None:
@@ -163,13 +161,15 @@ class KnowledgeResponder:
         A file that cannot be learned raises an OpsbotError, which `Replier.run` turns into a private
         reply; files after it are not read, so the sharer sees exactly where it stopped.
         """
-        self.service.require_editor(request.user_id)
         for file_id in file_ids:
             shared = self._files.info(file_id)
-            self.service.check_upload(request.user_id, shared.size)
-            data = self._files.download(shared, self._max_bytes)
-            learned = self.service.learn(
-                request.user_id, request.channel_id, shared.name, data, shared.mimetype
+            learned = self.service.learn_shared(
+                request.user_id,
+                request.channel_id,
+                shared.name,
+                shared.size,
+                shared.mimetype,
+                partial(self._files.download, shared),
             )
             log.info("learned a %s document (%d sections)", learned.kind, len(learned.sections))
             self._client.chat_postMessage(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk import WebClient
@@ -49,29 +50,17 @@ class SlackPeople:
 
     def group_members(self, group: str) -> frozenset[str]:
         """`usergroups.users.list` (needs `usergroups:read`); cached like channel members."""
-        key = f"group:{group}"
-        with self._lock:
-            cached = self._members.get(key)
-        if cached and time.monotonic() - cached[0] < self._ttl:
-            return cached[1]
-        try:
+
+        def fetch() -> frozenset[str]:
             users = self._client.usergroups_users_list(usergroup=group).get("users") or []
-        except SlackApiError as error:
-            log.info("usergroups.users.list failed for %s: %s", group, error.response.get("error"))
-            return frozenset()
-        found = frozenset(str(user) for user in users)
-        with self._lock:
-            self._members[key] = (time.monotonic(), found)
-        return found
+            return frozenset(str(user) for user in users)
+
+        return self._cached(f"group:{group}", fetch, "usergroups.users.list")
 
     def _channel_members(self, channel: str) -> frozenset[str]:
-        with self._lock:
-            cached = self._members.get(channel)
-        if cached and time.monotonic() - cached[0] < self._ttl:
-            return cached[1]
-        members: set[str] = set()
-        cursor = ""
-        try:
+        def fetch() -> frozenset[str]:
+            members: set[str] = set()
+            cursor = ""
             while True:
                 page = self._client.conversations_members(
                     channel=channel, limit=MEMBERS_PAGE, cursor=cursor or None
@@ -79,12 +68,22 @@ class SlackPeople:
                 members.update(str(member) for member in page.get("members") or [])
                 cursor = str((page.get("response_metadata") or {}).get("next_cursor") or "")
                 if not cursor:
-                    break
-        except SlackApiError as error:
-            # channel_not_found: a private channel opsbot is not in; nobody counts as a member.
-            log.info("conversations.members failed for %s: %s", channel, error.response.get("error"))
-            return frozenset()
-        found = frozenset(members)
+                    return frozenset(members)
+
+        # channel_not_found: a private channel opsbot is not in; nobody counts as a member.
+        return self._cached(channel, fetch, "conversations.members")
+
+    def _cached(self, key: str, fetch: Callable[[], frozenset[str]], method: str) -> frozenset[str]:
+        """A member list kept for the TTL; a Slack error means nobody (and is not cached)."""
         with self._lock:
-            self._members[channel] = (time.monotonic(), found)
+            cached = self._members.get(key)
+        if cached and time.monotonic() - cached[0] < self._ttl:
+            return cached[1]
+        try:
+            found = fetch()
+        except SlackApiError as error:
+            log.info("%s failed for %s: %s", method, key, error.response.get("error"))
+            return frozenset()
+        with self._lock:
+            self._members[key] = (time.monotonic(), found)
         return found

@@ -215,7 +215,7 @@ class SlackResponder:
                 self._client.chat_postMessage(channel=channel, thread_ts=reply_to, text=problem)
             elif isinstance(prepared, Answer):
                 self._post_answer(prepared, channel, reply_to, user_id)
-            self._mark_answered(claims or [])
+            self.mark_answered(claims or [])
             log.info("replied to a message in %s", channel)
         finally:
             self._react("reactions_remove", channel, ts)
@@ -231,7 +231,7 @@ class SlackResponder:
         except Exception:
             return self._answer(question, context)
 
-    def _mark_answered(self, claims: list[str]) -> None:
+    def mark_answered(self, claims: list[str]) -> None:
         try:
             self._state.mark_answered(claims)
         except Exception as error:  # the reply is out; a retry may repeat it, which beats failing it

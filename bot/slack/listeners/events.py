@@ -57,14 +57,6 @@ def _claim(services: Services, key: str) -> bool:
         return True
 
 
-def _mark_answered(services: Services, claims: list[str]) -> None:
-    try:
-        services.state.mark_answered(claims)
-    except Exception as error:  # the reply is out; a retry may repeat it, which beats failing it
-        if not is_storage_failure(error):
-            raise
-
-
 def _question(event: dict[str, Any], bot_user_id: str | None) -> str:
     text = plain_text(event.get("text", ""), bot_user_id)
     # Slack sends `/me waves` as "waves"; the marker tells the answer pipeline it is a gesture.
@@ -91,7 +83,7 @@ def _answer(services: Services, event: dict[str, Any], context: dict[str, Any], 
             try:
                 services.knowledge.learn_files(request, files)
             finally:
-                _mark_answered(services, claims)
+                services.responder.mark_answered(claims)
 
         with log_context(event=body.get("event_id")):
             services.submit(learn, request, files)
