@@ -11,6 +11,7 @@ from bot.services.ports import AnswerStore
 
 VOTES = ("up", "down")
 NOT_YOURS = "只有提问的人可以分享这个回答 / Only the person who asked can share this answer."
+NOT_YOUR_QUESTION = "只有提问的人可以选择想问的内容 / Only the person who asked can pick what they meant."
 ANSWER_GONE = "这个回答已经找不到了,请重新提问 / This answer could not be found; please ask again."
 
 
@@ -41,6 +42,13 @@ class AnswerService:
         stored = self.stored(answer_id)
         if self._store.asker_of(answer_id) not in ("", user):
             raise NotAllowed(NOT_YOURS)
+        return stored
+
+    def to_pick(self, answer_id: str, user: str) -> StoredAnswer:
+        """ "你是想问 A 还是 B?" is asked of the asker: only they pick, whoever else sees the buttons."""
+        stored = self.stored(answer_id)
+        if self._store.asker_of(answer_id) not in ("", user):
+            raise NotAllowed(NOT_YOUR_QUESTION)
         return stored
 
     def vote(self, answer_id: str, user: str, vote: str) -> None:

@@ -339,11 +339,12 @@ class SlackResponder:
             self._post_webhook(request.response_url, {"delete_original": True})
 
     def answer_pick(self, request: SlackRequest, answer_id: str, pick: int, private: bool) -> None:
-        """The section the asker meant, from the stored unsure answer (the button names only its id).
+        """The section the asker meant, from the stored unsure answer (the button names only its id);
+        nobody but the asker may pick.
 
         Under a private answer it replaces that answer; under a thread reply it answers in the thread.
         """
-        stored = self._answers.stored(answer_id).answer
+        stored = self._answers.to_pick(answer_id, request.user_id).answer
         if not stored.unsure or not 0 <= pick < len(stored.sources):
             raise NotFound(ANSWER_GONE)
         answer = self._answerer.answer_section(stored.question, stored.sources[pick].section)

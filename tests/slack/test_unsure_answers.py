@@ -31,13 +31,15 @@ def _stored_unsure_answer(bot: RunningBot, asked_by: str = "U0ALICE") -> tuple[s
     return answer_id, answer
 
 
-def _click(bot: RunningBot, value: str, index: int = 0, ephemeral: bool = False) -> int:
+def _click(
+    bot: RunningBot, value: str, index: int = 0, ephemeral: bool = False, user: str = "U0ALICE"
+) -> int:
     """A block_actions payload shaped like Slack's: a thread reply's button, or a private answer's."""
     container: dict[str, Any] = {"type": "message", "channel_id": "C0CAMPAIGN", "is_ephemeral": ephemeral}
     payload: dict[str, Any] = {
         "type": "block_actions",
         "team": {"id": TEAM_ID, "domain": "acme"},
-        "user": {"id": "U0BOB", "team_id": TEAM_ID},
+        "user": {"id": user, "team_id": TEAM_ID},
         "api_app_id": "A0OPSBOT",
         "channel": {"id": "C0CAMPAIGN", "name": "campaign"},
         "container": container,
@@ -74,6 +76,11 @@ def test_an_unsure_answer_offers_each_section_and_a_click_answers_with_that_one(
     shared = answer_blocks(answer, answer_id, shared_by="U0ALICE")
     assert "pick_section_0" not in str(shared)
 
+    # Someone else seeing the buttons may not pick for the asker (a forged user id included).
+    assert _click(bot, f"{answer_id}:1", ephemeral=True, user="U0BOB") == 200
+    assert bot.slack.wait_for(lambda: bool(bot.slack.responses("pick")))
+    assert "只有提问的人" in bot.slack.responses("pick")[0]["text"] and _posts(bot) == []
+
     # A click under a thread reply answers in that thread with the section picked, alone.
     assert _click(bot, f"{answer_id}:1") == 200
     assert bot.slack.wait_for(lambda: len(_posts(bot)) == 1)
@@ -84,8 +91,8 @@ def test_an_unsure_answer_offers_each_section_and_a_click_answers_with_that_one(
 
     # A click under a private answer (a slash command's) replaces it.
     assert _click(bot, f"{answer_id}:0", ephemeral=True) == 200
-    assert bot.slack.wait_for(lambda: bool(bot.slack.responses("pick")))
-    replaced = bot.slack.responses("pick")[0]
+    assert bot.slack.wait_for(lambda: len(bot.slack.responses("pick")) == 2)
+    replaced = bot.slack.responses("pick")[-1]
     assert replaced["replace_original"] is True and replaced["response_type"] == "ephemeral"
     assert RETENTION in str(replaced["blocks"]) and ACQUISITION not in str(replaced["blocks"])
     assert len(_posts(bot)) == 1
