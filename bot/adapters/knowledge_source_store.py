@@ -114,6 +114,7 @@ class SqlKnowledgeSources:
             created_by=row.created_by,
             created_at=row.created_at,
             deleted_at=row.deleted_at,
+            collection=row.collection,
         )
 
     def version(self) -> tuple[Any, ...]:
@@ -159,4 +160,5 @@ class SqlKnowledgeSources:
             "created_by": source.created_by[:32],
             "created_at": source.created_at,
             "deleted_at": source.deleted_at,
+            "collection": source.collection,
         }

@@ -46,6 +46,8 @@ feedback = Table(
     Column("user_id", String(32), nullable=False),
     Column("vote", String(8), nullable=False),
     Column("created_at", Float, nullable=False),
+    # Why a 👎 was given, when the voter said (revision 0007).
+    Column("reason", Text, nullable=True),
     UniqueConstraint("answer_id", "user_id", name="one_vote_per_user"),
 )
 processed_events = Table(
@@ -160,6 +162,8 @@ knowledge_sources = Table(
     Column("created_by", String(32), nullable=False, default=""),
     Column("created_at", Float, nullable=False),
     Column("deleted_at", Float, nullable=True),
+    # Which collection the entry belongs to (revision 0007); None means its kind's default collection.
+    Column("collection", String(64), nullable=True),
 )
 
 # Who added, removed or restored which run-time source, and when (revision 0006).
@@ -171,4 +175,41 @@ knowledge_changes = Table(
     Column("action", String(16), nullable=False),
     Column("actor", String(32), nullable=False),
     Column("at", Float, nullable=False),
+)
+
+# Which sources each stored answer cited (revision 0007): `/ops docs` counts citations per source.
+answer_citations = Table(
+    "answer_citations",
+    metadata,
+    Column("answer_id", String(32), primary_key=True),
+    Column("source", String(200), primary_key=True),
+    Column("cited_at", Float, nullable=False, index=True),
+)
+
+# What opsbot could not answer (revision 0007): "not covered" answers, 👎 votes, questions asked again
+# right after an answer. `resolved_source_id` is the entry an editor wrote with "Answer this".
+knowledge_gaps = Table(
+    "knowledge_gaps",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),
+    Column("question", Text, nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("user_id", String(32), nullable=False, default=""),
+    Column("channel", String(32), nullable=False, default=""),
+    Column("answer_id", String(32), nullable=True, index=True),
+    Column("asked_at", Float, nullable=False, index=True),
+    Column("resolved_source_id", String(64), nullable=True),
+    Column("resolved_at", Float, nullable=True),
+    Column("notified_at", Float, nullable=True),
+)
+
+# The collections a channel answers from besides the playbook (revision 0007): `/ops scope add 活动方案`.
+channel_scopes = Table(
+    "channel_scopes",
+    metadata,
+    Column("channel", String(32), primary_key=True),
+    Column("collection", String(64), primary_key=True),
+    Column("added_by", String(32), nullable=False, default=""),
+    Column("added_at", Float, nullable=False),
 )

@@ -16,6 +16,9 @@ REVIEW = "review"
 # A file a knowledge editor shared with opsbot, converted to Markdown with its own headings.
 DOCUMENT = "document"
 REVIEW_LABEL_PREFIX = "复盘 · "
+# Every passage belongs to one collection; the playbook files in knowledge/ are always answered from.
+PLAYBOOK_COLLECTION = "手册"
+DEFAULT_COLLECTIONS = {REVIEW: "复盘", DOCUMENT: "文档"}
 # Run-time sources are cited as "<kind>:<id>"; a knowledge file is always "<folder>/<path>".
 _RUN_TIME_SOURCE = re.compile(r"^[a-z]+:[0-9A-Za-z_-]+$")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
@@ -36,10 +39,16 @@ class KnowledgeSource:
     created_by: str
     created_at: float
     deleted_at: float | None = None
+    # The collection it is answered from (`/ops scope`); None means its kind's default collection.
+    collection: str | None = None
 
     @property
     def source(self) -> str:
         return f"{self.kind}:{self.source_id}"
+
+    @property
+    def collection_name(self) -> str:
+        return self.collection or DEFAULT_COLLECTIONS.get(self.kind, self.kind)
 
 
 @dataclass(frozen=True)
