@@ -3,6 +3,7 @@ time and redirects, so a learn command can never be used to read the bot's own n
 
 from __future__ import annotations
 
+import http.client
 import ipaddress
 import socket
 import urllib.error
@@ -11,6 +12,8 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import Message
+from functools import partial
+from typing import Any
 
 from bot.domain.errors import OpsbotError
 
@@ -48,19 +51,59 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
+def _pinned_connection(
+    kind: type[http.client.HTTPConnection], address: str, host: str, **kwargs: Any
+) -> http.client.HTTPConnection:
+    """A connection to `host` (its Host header, TLS name and certificate) made to the checked `address`."""
+    connection = kind(host, **kwargs)
+
+    def connect_to_checked_address(target: tuple[str, int], *rest: Any) -> socket.socket:
+        return socket.create_connection((address, target[1]), *rest)
+
+    connection._create_connection = connect_to_checked_address  # type: ignore[attr-defined]
+    return connection
+
+
+class _PinnedHTTP(urllib.request.HTTPHandler):
+    def __init__(self, address: str) -> None:
+        super().__init__()
+        self._address = address
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(partial(_pinned_connection, http.client.HTTPConnection, self._address), req)
+
+
+class _PinnedHTTPS(urllib.request.HTTPSHandler):
+    def __init__(self, address: str) -> None:
+        super().__init__()
+        self._address = address
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(partial(_pinned_connection, http.client.HTTPSConnection, self._address), req)
+
+
 class PageFetcher:
+    """Each hop connects to the very address that was checked, so a DNS answer that changes between
+    the check and the connection (DNS rebinding) cannot lead the fetch into the private network."""
+
     def __init__(self, allowed_hosts: frozenset[str], timeout_s: float, max_bytes: int) -> None:
         self._allowed = allowed_hosts
         self._timeout = timeout_s
         self._max_bytes = max_bytes
-        self._opener = urllib.request.build_opener(_NoRedirects)
+
+    def _opener(self, address: str | None) -> urllib.request.OpenerDirector:
+        """No proxies (they would resolve the name again) and no automatic redirects."""
+        handlers: list[urllib.request.BaseHandler] = [urllib.request.ProxyHandler({}), _NoRedirects()]
+        if address is not None:
+            handlers += [_PinnedHTTP(address), _PinnedHTTPS(address)]
+        return urllib.request.build_opener(*handlers)
 
     def fetch(self, url: str) -> FetchedPage:
         for _ in range(MAX_REDIRECTS + 1):
-            self._check(url)
+            address = self._check(url)
             request = urllib.request.Request(url, headers={"User-Agent": "opsbot (learning a page)"})
             try:
-                with self._opener.open(request, timeout=self._timeout) as response:
+                with self._opener(address).open(request, timeout=self._timeout) as response:
                     return self._read(url, response.read, response.headers)
             except urllib.error.HTTPError as error:
                 location = error.headers.get("Location") if 300 <= error.code < 400 else None
@@ -83,16 +126,19 @@ class PageFetcher:
             data += piece
         return FetchedPage(url, bytes(data), mimetype)
 
-    def _check(self, url: str) -> None:
-        """http(s) only; every address the host resolves to must be public, unless the host is allowed."""
+    def _check(self, url: str) -> str | None:
+        """http(s) only; every address the host resolves to must be public, unless the host is allowed.
+
+        Returns the checked address to connect to (None for an allowed host name, resolved as usual).
+        """
         parts = urllib.parse.urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise PageRefused(NOT_A_WEB_ADDRESS)
         host = parts.hostname.lower()
         if host in self._allowed:
-            return
+            return None
         try:
-            addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, parts.port or 443)}
+            addresses = [str(info[4][0]) for info in socket.getaddrinfo(host, parts.port or 443)]
         except OSError:
             raise PageRefused(UNREACHABLE) from None
         for address in addresses:
@@ -101,6 +147,9 @@ class PageFetcher:
                 continue
             if not ip.is_global or ip.is_multicast:
                 raise PageRefused(PRIVATE_ADDRESS)
+        if not addresses:
+            raise PageRefused(UNREACHABLE)
+        return addresses[0]
 
 
 def learn_target(text: str) -> str:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+import socket
+import threading
 from dataclasses import replace
 from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -170,3 +174,66 @@ def test_the_owner_or_an_editor_removes_and_restores_within_thirty_days() -> Non
         knowledge.restore("U0EDITOR", learned.source_id)  # …nor restorable
     with pytest.raises(NotFound):
         knowledge.remove("U0EDITOR", "no-such-id")
+
+
+def test_the_fetch_connects_to_the_address_that_was_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DNS rebinding: the name answers a public address for the check, then 127.0.0.1; opsbot never asks
+    again and connects to the public address it checked."""
+    answers = iter([[(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", 80))]])
+    resolved: list[str] = []
+    connected: list[tuple[str, int]] = []
+
+    def getaddrinfo(host: str, *args: object, **kwargs: object) -> list[tuple[Any, ...]]:
+        resolved.append(host)
+        return next(answers, [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", 80))])
+
+    def create_connection(address: tuple[str, int], *args: object, **kwargs: object) -> socket.socket:
+        connected.append(address)
+        raise OSError("no network in this test")
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    with pytest.raises(PageRefused, match="打不开"):
+        PageFetcher(frozenset(), timeout_s=1, max_bytes=1024).fetch("http://rebind.example/guide")
+    assert resolved == ["rebind.example"]
+    assert connected == [("93.184.216.34", 80)]
+
+
+def test_a_pinned_fetch_still_names_the_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The connection goes to the checked address; the request still carries the page's own host name."""
+    hosts: list[str] = []
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hosts.append(self.headers.get("Host", ""))
+            body = "<html><body><h1>指南</h1><p>拉新要先定目标。</p></body></html>".encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Page)
+    port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    real_getaddrinfo = socket.getaddrinfo
+
+    def getaddrinfo(host: str, *args: Any, **kwargs: Any) -> Any:
+        if host == "guide.example":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    try:
+        page = PageFetcher(frozenset({"127.0.0.1"}), timeout_s=5, max_bytes=1024).fetch(
+            f"http://guide.example:{port}/guide"
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "拉新要先定目标" in page.data.decode()
+    assert hosts == [f"guide.example:{port}"]
