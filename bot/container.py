@@ -9,13 +9,14 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from bot.adapters.embedding_cache import CachedEmbeddings
 from bot.adapters.embeddings import make_embeddings
 from bot.adapters.holiday_calendar import ChinaWorkCalendar
-from bot.domain.answering import Answerer, AnswerWriter, PassageRetriever, Retrieval
+from bot.domain.answering import Answerer, AnswerWriter, PassageRetriever, Retrieval, Scope
 from bot.domain.clock import Clock, build_clock
 from bot.domain.drafting import ChecklistDrafter, ChecklistTailor
 from bot.domain.models import Chunk, Passage
@@ -32,7 +33,11 @@ from bot.slack.config import SlackCredentials
 
 if TYPE_CHECKING:  # built lazily in bootstrap_slack: the terminal needs no database
     from bot.adapters.delivery_store import SqlDeliveries
+    from bot.adapters.scheduler import ReminderScheduler
     from bot.adapters.state_store import SqlStateStore
+    from bot.services.gap_digest import GapDigest
+    from bot.services.ports import KnowledgeLibrary, People
+    from bot.slack.gaps import GapResponder
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +52,11 @@ class KnowledgeRetriever:
     def __init__(self, knowledge: KnowledgeBase) -> None:
         self._knowledge = knowledge
 
-    def retrieve(self, question: str, limit: int) -> Retrieval:
-        result = self._knowledge.search(question, limit)
-        return Retrieval(result.passages, result.covered, result.near, result.missing_subject)
+    def retrieve(self, question: str, limit: int, collections: Scope = None) -> Retrieval:
+        result = self._knowledge.search(question, limit, collections)
+        return Retrieval(
+            result.passages, result.covered, result.near, result.missing_subject, result.elsewhere
+        )
 
     def topics(self) -> list[str]:
         return self._knowledge.topics()
@@ -62,7 +69,8 @@ class KnowledgeRetriever:
         members.sort(key=lambda chunk: (chunk.source, chunk.position))
         first = members[0]
         text = "\n".join(chunk.text for chunk in members if chunk.source == first.source)
-        return Passage(Chunk(first.chunk_id, first.source, section, text, first.position), 1.0)
+        collection = self._knowledge.searcher.collection_of(first.source)
+        return Passage(Chunk(first.chunk_id, first.source, section, text, first.position), 1.0, collection)
 
 
 @dataclass
@@ -224,29 +232,81 @@ def keep_house(state: SqlStateStore, deliveries: SqlDeliveries, clock: Clock) ->
     deliveries.forget_finished(before=clock.now().timestamp() - FINISHED_DELIVERIES_KEPT_S)
 
 
+def sweep_deliveries(*sweeps: Callable[[], object]) -> None:
+    """The delivery sweep: reminders' retries, then the digest's; one failing never stops the other."""
+    for sweep in sweeps:
+        try:
+            sweep()
+        except Exception:
+            log.exception("a delivery sweep failed; the next run tries again")
+
+
+def schedule_gaps_digest(
+    settings: Settings,
+    gaps: GapResponder,
+    deliveries: SqlDeliveries,
+    scheduler: ReminderScheduler,
+    people: People,
+    sources: KnowledgeLibrary,
+    clock: Clock,
+) -> GapDigest:
+    """The weekly gaps digest (OPSBOT_GAPS_DIGEST): a persisted job whose run each process registers,
+    posted once per recipient and week through the reminders' delivery claims."""
+    from bot.adapters import digest_jobs
+    from bot.domain.editors import KnowledgeEditors
+    from bot.services.gap_digest import DIGEST_JOB_ID, GapDigest, digest_recipients
+    from bot.services.reminder_delivery import RetryPolicy
+    from bot.slack.reminders import post_failure
+
+    editors = KnowledgeEditors.parse(settings.knowledge_editors)
+    digest = GapDigest(
+        gaps.service,
+        deliveries,
+        clock,
+        settings.gaps_digest_schedule,
+        lambda: digest_recipients(settings.gaps_digest_to, editors, people.group_members, sources.all()),
+        gaps,
+        settings.reminder_claim_s,
+        RetryPolicy(settings.reminder_retry_backoff_s, settings.reminder_claim_s),
+        is_transient=lambda error: not post_failure(error).permanent,
+    )
+    digest_jobs.register(digest.run)
+    scheduler.keep_job(
+        DIGEST_JOB_ID, digest_jobs.JOB_FUNCTION, digest_jobs.weekly_trigger(settings.gaps_digest_schedule)
+    )
+    return digest
+
+
 def bootstrap_slack(container: Container, credentials: SlackCredentials) -> SlackRuntime:
     """Build the state store, the Web API client, the responder and the Bolt app."""
     from bot.adapters.checklist_store import SqlChecklistStore
     from bot.adapters.database import make_engine
     from bot.adapters.delivery_store import SqlDeliveries
+    from bot.adapters.gap_store import SqlGapStore
     from bot.adapters.knowledge_source_store import SqlKnowledgeSources
+    from bot.adapters.knowledge_usage import SqlKnowledgeUsage
     from bot.adapters.migrate import prepare_for_serving
     from bot.adapters.reminder_store import SqlReminderStore
     from bot.adapters.scheduler import ReminderScheduler
+    from bot.adapters.scope_store import SqlChannelScopes
     from bot.adapters.state_store import SqlStateStore
     from bot.adapters.web_pages import PageFetcher
     from bot.domain.editors import KnowledgeEditors
     from bot.health import Health, WriteFailures, database_check, scheduler_check
-    from bot.knowledge.documents import knowledge_files
+    from bot.knowledge.documents import knowledge_files, source_name
+    from bot.knowledge.text import tokenize
     from bot.services.answers import AnswerService
     from bot.services.checklists import ChecklistService
+    from bot.services.gaps import GapService
     from bot.services.knowledge import KnowledgeService
     from bot.services.reminder_delivery import ReminderDelivery, RetryPolicy
     from bot.services.reminders import ReminderService
     from bot.services.reviews import ReviewService
+    from bot.services.scopes import ScopeService, channel_collections
     from bot.slack.app import build_app, make_web_client
     from bot.slack.checklists import ChecklistResponder
     from bot.slack.files import SlackFiles
+    from bot.slack.gaps import GapResponder
     from bot.slack.knowledge import KnowledgeResponder
     from bot.slack.listeners.context import Services
     from bot.slack.people import SlackPeople
@@ -254,14 +314,16 @@ def bootstrap_slack(container: Container, credentials: SlackCredentials) -> Slac
     from bot.slack.replies import Replier
     from bot.slack.responder import SlackResponder, post_to_response_url
     from bot.slack.reviews import ReviewResponder
+    from bot.slack.scopes import ScopeResponder
     from bot.slack.server import OpsbotAsgi
+    from bot.slack.threads import ThreadSaver
 
     settings = container.settings
     engine = make_engine(settings.database)
     prepare_for_serving(engine)  # SQLite upgrades itself; PostgreSQL must be migrated already
     writes = WriteFailures()
     writes.watch(engine)
-    state = SqlStateStore(engine)
+    state = SqlStateStore(engine, now=lambda: container.clock.now().timestamp())
     state.forget_old_claims()
     # Reviews live in the database, shared by every process; files from older versions come in once.
     knowledge_sources = SqlKnowledgeSources(engine)
@@ -272,7 +334,14 @@ def bootstrap_slack(container: Container, credentials: SlackCredentials) -> Slac
     )
     replier = Replier(client, post_to_response_url)
     workers = ThreadPoolExecutor(max_workers=settings.answer_workers, thread_name_prefix="answer")
-    responder = SlackResponder(AnswerService(container.answerer, state), state, client, workers)
+    # Each answer reads its channel's collections (`/ops scope`), set by any process.
+    channel_scopes = SqlChannelScopes(engine)
+    answers = AnswerService(
+        container.answerer, state, lambda channel: channel_collections(channel_scopes, channel)
+    )
+    # Not-covered answers, 👎 and questions asked again are recorded as knowledge gaps (after replying).
+    gap_service = GapService(SqlGapStore(engine), container.clock, tokenize, state)
+    responder = SlackResponder(answers, state, client, workers, gaps=gap_service)
     checklist_store = SqlChecklistStore(engine)
     people = SlackPeople(client)
     questions = lambda: review_questions(container.knowledge)  # noqa: E731  (read when needed: the playbook may change)
@@ -319,7 +388,6 @@ def bootstrap_slack(container: Container, credentials: SlackCredentials) -> Slac
         active_reminders=reminder_store.active,
     )
     reminder_service.timer = scheduler
-    scheduler.add_sweep(reminders.sweep, settings.reminder_sweep_s)
     knowledge = KnowledgeResponder(
         KnowledgeService(
             knowledge_sources,
@@ -333,16 +401,35 @@ def bootstrap_slack(container: Container, credentials: SlackCredentials) -> Slac
                 settings.slack_timeout_s,
                 settings.max_upload_mb * 1024 * 1024,
             ),
+            usage=SqlKnowledgeUsage(engine),
         ),
         SlackFiles(client, credentials.bot_token, settings.slack_api_url, settings.slack_timeout_s),
         client,
         replier,
         playbook_names=lambda: [
-            path.relative_to(settings.knowledge_dir).as_posix()
-            for path in knowledge_files(settings.knowledge_dir)
+            source_name(settings.knowledge_dir, path) for path in knowledge_files(settings.knowledge_dir)
         ],
     )
-    services = Services(settings, responder, state, checklists, reminders, reviews, replier, knowledge)
+    threads = ThreadSaver(knowledge.service, client, replier, people, ZoneInfo(settings.timezone))
+    scopes = ScopeResponder(
+        ScopeService(
+            channel_scopes,
+            knowledge_sources,
+            knowledge.service.require_editor,
+            container.clock,
+            playbook_entries=lambda: len(knowledge_files(settings.knowledge_dir)),
+        ),
+        replier,
+        settings.slash_command,
+    )
+    gaps = GapResponder(gap_service, knowledge.service, client, replier, settings.timezone)
+    digest = schedule_gaps_digest(
+        settings, gaps, deliveries, scheduler, people, knowledge_sources, container.clock
+    )
+    scheduler.add_sweep(lambda: sweep_deliveries(reminders.sweep, digest.sweep), settings.reminder_sweep_s)
+    services = Services(
+        settings, responder, state, checklists, reminders, reviews, replier, knowledge, threads, scopes, gaps
+    )
     app = build_app(credentials, services, client)
     ready = threading.Event()
     health = Health(

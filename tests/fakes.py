@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.domain.checklists import Checklist
+from bot.domain.gaps import Gap, GapKind
 from bot.domain.reminders import Reminder
 from bot.domain.sources import KnowledgeSource
 from bot.services.ports import CampaignSummary, DeliveryKey
@@ -256,3 +257,83 @@ class FakeKnowledgeSources:
 
     def version(self) -> tuple[int, int]:
         return len(self.sources), sum(s.deleted_at is not None for s in self.sources)
+
+
+class FakeGapStore:
+    """Knowledge gaps in a dict; `votes` is the answer store's (answer, user) → vote, for 👎 reasons."""
+
+    def __init__(self, votes: dict[tuple[str, str], str] | None = None) -> None:
+        self.gaps: dict[int, Gap] = {}
+        self.votes = votes if votes is not None else {}
+        self.vote_reasons: dict[tuple[str, str], str] = {}
+        self._ids = itertools.count(1)
+
+    def add(
+        self,
+        kind: GapKind,
+        question: str,
+        user_id: str,
+        channel: str,
+        asked_at: float,
+        answer_id: str | None = None,
+    ) -> int:
+        gap_id = next(self._ids)
+        self.gaps[gap_id] = Gap(gap_id, kind, question, user_id, channel, asked_at, answer_id)
+        return gap_id
+
+    def find_open(self, kind: GapKind, answer_id: str, user_id: str) -> Gap | None:
+        return next(
+            (
+                g
+                for g in self.gaps.values()
+                if (g.kind, g.answer_id, g.user_id) == (kind, answer_id, user_id) and g.open
+            ),
+            None,
+        )
+
+    def withdraw(self, kind: GapKind, answer_id: str, user_id: str) -> int:
+        gone = [
+            i
+            for i, g in self.gaps.items()
+            if (g.kind, g.answer_id, g.user_id) == (kind, answer_id, user_id) and g.open
+        ]
+        for gap_id in gone:
+            del self.gaps[gap_id]
+        return len(gone)
+
+    def set_reason(self, answer_id: str, user_id: str, reason: str) -> bool:
+        if self.votes.get((answer_id, user_id)) != "down":
+            return False
+        self.vote_reasons[(answer_id, user_id)] = reason
+        for gap_id, gap in self.gaps.items():
+            if (gap.answer_id, gap.user_id) == (answer_id, user_id):
+                self.gaps[gap_id] = replace(gap, reason=reason)
+        return True
+
+    def open_gaps(self, limit: int) -> list[Gap]:
+        found = sorted((g for g in self.gaps.values() if g.open), key=lambda g: (-g.asked_at, -g.gap_id))
+        return found[:limit]
+
+    def get(self, gap_id: int) -> Gap | None:
+        return self.gaps.get(gap_id)
+
+    def resolve(self, gap_ids: list[int], source_id: str, at: float) -> int:
+        resolved = 0
+        for gap_id in gap_ids:
+            gap = self.gaps.get(gap_id)
+            if gap is not None and gap.open:
+                self.gaps[gap_id] = replace(gap, resolved_source_id=source_id, resolved_at=at)
+                resolved += 1
+        return resolved
+
+    def unresolve(self, source_id: str) -> None:
+        for gap_id, gap in self.gaps.items():
+            if gap.resolved_source_id == source_id and gap.notified_at is None:
+                self.gaps[gap_id] = replace(gap, resolved_source_id=None, resolved_at=None)
+
+    def claim_notice(self, gap_ids: list[int], user_id: str, at: float) -> bool:
+        mine = [i for i in gap_ids if i in self.gaps and self.gaps[i].user_id == user_id]
+        unclaimed = [i for i in mine if self.gaps[i].notified_at is None]
+        for gap_id in unclaimed:
+            self.gaps[gap_id] = replace(self.gaps[gap_id], notified_at=at)
+        return bool(unclaimed)

@@ -97,6 +97,22 @@ class SqlKnowledgeSources:
                 self._record(db, source_id, "removed", actor, at)
         return bool(removed)
 
+    def replace(self, old_id: str, new: KnowledgeSource, actor: str, at: float) -> bool:
+        """The new version added and the old one removed (restorable) in one transaction, or neither:
+        False when the old entry was removed or replaced meanwhile."""
+        with self._engine.begin() as db:
+            removed = db.execute(
+                update(knowledge_sources)
+                .where(knowledge_sources.c.id == old_id, knowledge_sources.c.deleted_at.is_(None))
+                .values(deleted_at=at)
+            ).rowcount
+            if not removed:
+                return False
+            db.execute(insert(knowledge_sources).values(**self._row(new)))
+            self._record(db, old_id, "replaced", actor, at)
+            self._record(db, new.source_id, "added", new.created_by, new.created_at)
+        return True
+
     def all(self) -> list[KnowledgeSource]:
         query = select(knowledge_sources).order_by(knowledge_sources.c.created_at, knowledge_sources.c.id)
         with self._engine.connect() as db:

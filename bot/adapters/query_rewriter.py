@@ -17,7 +17,7 @@ from typing import Any
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from bot.adapters.llm import NOT_COVERED_MARK
-from bot.domain.answering import PassageRetriever, Retrieval
+from bot.domain.answering import PassageRetriever, Retrieval, Scope
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +84,8 @@ class RewritingRetriever:
         self._retriever = retriever
         self._rewriter = rewriter
 
-    def retrieve(self, question: str, limit: int) -> Retrieval:
-        original = self._retriever.retrieve(question, limit)
+    def retrieve(self, question: str, limit: int, collections: Scope = None) -> Retrieval:
+        original = self._retrieve(question, limit, collections)
         try:
             query = self._rewriter.rewrite(question, self._retriever.topics())
         except Exception as error:  # timeouts, server errors, garbage: the original question it is
@@ -93,10 +93,15 @@ class RewritingRetriever:
             return original
         if query.casefold() == question.strip().casefold():
             return original
-        rewritten = self._retriever.retrieve(query, limit)
+        rewritten = self._retrieve(query, limit, collections)
         if rewritten.covered and (not original.covered or standing(rewritten) > standing(original)):
             return rewritten
         return original
+
+    def _retrieve(self, question: str, limit: int, collections: Scope) -> Retrieval:
+        if collections is None:
+            return self._retriever.retrieve(question, limit)
+        return self._retriever.retrieve(question, limit, collections)
 
     def topics(self) -> list[str]:
         return self._retriever.topics()

@@ -22,6 +22,7 @@ from apscheduler.events import EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
 from sqlalchemy import Engine
 
 from bot.adapters import reminder_jobs
@@ -83,11 +84,14 @@ class ReminderScheduler:
         self._housekeeping = housekeeping
         self._housekept_at: float | None = None
         self._active_reminders = active_reminders
+        # Persisted jobs that are nobody's reminder (the weekly gaps digest): id → (function, trigger).
+        self._standing_jobs: dict[str, tuple[str, BaseTrigger | None]] = {}
 
     # -- lifecycle -------------------------------------------------------------------------------
 
     def start(self) -> None:
         self._scheduler.start(paused=True)
+        self._place_standing_jobs()
         self._thread = threading.Thread(target=self._lead_when_possible, name="scheduler-leader", daemon=True)
         self._thread.start()
 
@@ -229,6 +233,36 @@ class ReminderScheduler:
             misfire_grace_time=None,
             coalesce=True,
         )
+
+    def keep_job(self, job_id: str, function: str, trigger: BaseTrigger | None) -> None:
+        """A persisted job calling `function(job_id)` (the weekly gaps digest), put in place at start.
+
+        A stored job with the same trigger is left alone, so a restart never pushes a run that is due
+        (or was missed while every process was down) to next week; None removes the job. It runs late
+        rather than never (no misfire grace): whoever runs it decides whether that week is done.
+        """
+        self._standing_jobs[job_id] = (function, trigger)
+
+    def _place_standing_jobs(self) -> None:
+        for job_id, (function, trigger) in self._standing_jobs.items():
+            try:
+                job = self._scheduler.get_job(job_id)
+                if trigger is None:
+                    if job is not None:
+                        self._scheduler.remove_job(job_id)
+                elif job is None or repr(job.trigger) != repr(trigger) or job.func_ref != function:
+                    self._scheduler.add_job(
+                        function,
+                        trigger,
+                        args=[job_id],
+                        id=job_id,
+                        name=job_id,
+                        replace_existing=True,
+                        misfire_grace_time=None,
+                        coalesce=True,
+                    )
+            except Exception as error:
+                log.warning("could not put the %s job in place: %s", job_id, type(error).__name__)
 
     def next_run(self, reminder_id: str) -> datetime | None:
         job = self._scheduler.get_job(reminder_id)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine, delete, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.adapters.schema import answers, greeted_users, processed_events
+from bot.adapters.schema import answer_citations, answers, greeted_users, processed_events
 from bot.adapters.schema import feedback as feedback  # re-exported: tests read votes from it
 
 DEDUPE_TTL_S = 24 * 3600
@@ -22,14 +23,27 @@ ANSWERED = "answered:"
 _KEY_CHARS = 200 - len(ANSWERED)
 
 
+def cited_sources(payload: dict[str, Any]) -> list[str]:
+    """The distinct sources an answer cites, each once: a document or review as "kind:id", a playbook
+    file by its path, never a section (counts are per entry). Further reading (`related`) is no citation."""
+    sources = payload.get("sources") or []
+    found = (str(cited.get("source") or "")[:200] for cited in sources if isinstance(cited, dict))
+    return [source for source in dict.fromkeys(found) if source]
+
+
 class SqlStateStore:
     """Small, transactional operations; every one is safe to call from many threads at once."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, now: Callable[[], float] = time.time) -> None:
         self._engine = engine
+        # The app's clock, for what `/ops docs` counts over the last 30 days (answers, citations, votes);
+        # event claims keep the machine's clock, which their leases are measured on.
+        self._now = now
 
     def save_answer(self, question: str, payload: dict[str, Any], asked_by: str = "") -> str:
+        """The answer and one citation row per distinct source it cites, in one transaction."""
         answer_id = uuid.uuid4().hex[:16]
+        now = self._now()
         with self._engine.begin() as db:
             db.execute(
                 insert(answers).values(
@@ -37,9 +51,15 @@ class SqlStateStore:
                     question=question,
                     payload=json.dumps(payload, ensure_ascii=False),
                     asked_by=asked_by,
-                    created_at=time.time(),
+                    created_at=now,
                 )
             )
+            cited = cited_sources(payload)
+            if cited:
+                db.execute(
+                    insert(answer_citations),
+                    [{"answer_id": answer_id, "source": source, "cited_at": now} for source in cited],
+                )
         return answer_id
 
     def answer(self, answer_id: str) -> dict[str, Any] | None:
@@ -60,7 +80,7 @@ class SqlStateStore:
             )
             db.execute(
                 insert(feedback).values(
-                    answer_id=answer_id, user_id=user_id, vote=vote, created_at=time.time()
+                    answer_id=answer_id, user_id=user_id, vote=vote, created_at=self._now()
                 )
             )
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.domain.errors import OpsbotError
-from bot.domain.extractive import compose_extractive, compose_not_covered, compose_unsure
+from bot.domain.extractive import compose_elsewhere, compose_extractive, compose_not_covered, compose_unsure
 from bot.domain.language import detect_language
 from bot.domain.models import Answer, Language, Passage
 from bot.domain.questions import clean_question
@@ -42,10 +42,16 @@ class Retrieval:
     # and the question's main subject if the knowledge base never mentions it.
     near: bool = False
     missing_subject: str | None = None
+    # Not covered within a channel's collections, but this collection outside them covers it.
+    elsewhere: str | None = None
+
+
+# The collections a channel answers from (the playbook included); None answers from every one.
+Scope = frozenset[str] | None
 
 
 class PassageRetriever(Protocol):
-    def retrieve(self, question: str, limit: int) -> Retrieval: ...
+    def retrieve(self, question: str, limit: int, collections: Scope = None) -> Retrieval: ...
 
     def topics(self) -> list[str]: ...
 
@@ -106,20 +112,28 @@ class Answerer:
     def writes_with_llm(self) -> bool:
         return self._writer is not None
 
-    def prepare(self, raw_question: str, context: list[str] | None = None) -> Answer | Draft:
+    def _retrieve(self, question: str, collections: Scope) -> Retrieval:
+        if collections is None:  # the unscoped call every retriever has always taken
+            return self._retriever.retrieve(question, self._top_k)
+        return self._retriever.retrieve(question, self._top_k, collections)
+
+    def prepare(
+        self, raw_question: str, context: list[str] | None = None, collections: Scope = None
+    ) -> Answer | Draft:
         """Validate and retrieve: a final Answer when nothing is left to write, else a Draft for the LLM.
 
-        `context` holds earlier questions of the same conversation, oldest first.
+        `context` holds earlier questions of the same conversation, oldest first; `collections` the
+        channel's scope (None: every collection).
         """
         if is_small_talk(raw_question):
             return self.small_talk(raw_question)
         question = clean_question(raw_question, self._max_chars)
         language = detect_language(question)
-        retrieval = self._retriever.retrieve(question, self._top_k)
+        retrieval = self._retrieve(question, collections)
         if context and (not retrieval.covered or len(question) < FOLLOW_UP_CHARS):
             # A short follow-up ("那英文呢?", "and after launch?") is read together with what came before.
             earlier = " ".join(context[-2:])[-self._max_chars // 2 :]
-            with_context = self._retriever.retrieve(f"{earlier} {question}", self._top_k)
+            with_context = self._retrieve(f"{earlier} {question}", collections)
             if with_context.covered:
                 retrieval = with_context
         if not retrieval.covered or not retrieval.passages:
@@ -142,8 +156,10 @@ class Answerer:
             return self.not_covered(question, language)
         return Answer(question, compose_extractive(language, [passage]), [passage], language)
 
-    def answer(self, raw_question: str, context: list[str] | None = None) -> Answer:
-        prepared = self.prepare(raw_question, context)
+    def answer(
+        self, raw_question: str, context: list[str] | None = None, collections: Scope = None
+    ) -> Answer:
+        prepared = self.prepare(raw_question, context, collections)
         if isinstance(prepared, Answer):
             return prepared
         assert self._writer is not None
@@ -210,6 +226,8 @@ class Answerer:
         related = retrieval.passages[:RELATED_LIMIT] if retrieval is not None and retrieval.near else []
         subject = retrieval.missing_subject if retrieval is not None else None
         text = compose_not_covered(language, self._retriever.topics(), subject, related)
+        if retrieval is not None and retrieval.elsewhere:
+            text = f"{text}\n{compose_elsewhere(language, retrieval.elsewhere)}"
         return Answer(question, text, [], language, kind="not_covered", related=related)
 
 

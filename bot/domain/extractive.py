@@ -71,6 +71,13 @@ def compose_not_covered(
     return f"{headline}. It currently covers: {covered}."
 
 
+def compose_elsewhere(language: Language, collection: str) -> str:
+    """A scoped channel's "not here": the answer exists in a collection this channel does not answer from."""
+    if language == "zh":
+        return f"这个频道的范围里没有;「{collection}」里有相关内容(不在本频道的范围内)。"
+    return f"Not in this channel's collections; the {collection} collection has something."
+
+
 def _spaced(subject: str) -> str:
     """A Latin word is set off by a space after Chinese ("讲 GMV 预测"); Chinese runs on ("讲拉新")."""
     return f" {subject}" if subject[:1].isascii() else subject
@@ -88,4 +95,5 @@ def compose_unsure(language: Language, passages: list[Passage]) -> str:
 
 
 def format_citation(number: int, passage: Passage) -> str:
-    return f"[{number}] {passage.section}    {passage.source}"
+    """`[1] 〔文档〕618 方案 › 预热节奏    document:…`: every citation says which collection it is from."""
+    return f"[{number}] 〔{passage.collection_name}〕{passage.section}    {passage.source}"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from bot.domain.sources import collection_of_source
+
 Language = Literal["zh", "en"]
 # A cited answer, the honest "the playbook does not cover this", or a friendly reply to chit-chat.
 AnswerKind = Literal["answer", "not_covered", "small_talk"]
@@ -27,10 +29,17 @@ class Passage:
 
     chunk: Chunk
     score: float
+    # The collection it was retrieved from ("手册", "文档" …); empty when not known (older stored answers).
+    collection: str = ""
 
     @property
     def source(self) -> str:
         return self.chunk.source
+
+    @property
+    def collection_name(self) -> str:
+        """What every citation shows: the collection retrieval named, else the one its source implies."""
+        return self.collection or collection_of_source(self.chunk.source)
 
     @property
     def section(self) -> str:
@@ -77,7 +86,11 @@ class Answer:
 
         def passages(key: str) -> list[Passage]:
             return [
-                Passage(Chunk(f"stored-{key}-{i}", s["source"], s["section"], s["text"]), float(s["score"]))
+                Passage(
+                    Chunk(f"stored-{key}-{i}", s["source"], s["section"], s["text"]),
+                    float(s["score"]),
+                    str(s.get("collection") or ""),
+                )
                 for i, s in enumerate(record.get(key) or [])
             ]
 
@@ -99,7 +112,13 @@ class Answer:
 
         def shown(passages: list[Passage]) -> list[dict[str, object]]:
             return [
-                {"source": p.source, "section": p.section, "text": p.text, "score": round(p.score, 4)}
+                {
+                    "source": p.source,
+                    "collection": p.collection_name,
+                    "section": p.section,
+                    "text": p.text,
+                    "score": round(p.score, 4),
+                }
                 for p in passages
             ]
 

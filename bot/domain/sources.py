@@ -15,10 +15,14 @@ from datetime import date
 REVIEW = "review"
 # A file a knowledge editor shared with opsbot, converted to Markdown with its own headings.
 DOCUMENT = "document"
+# A Slack thread a knowledge editor saved with the "Save to knowledge" message shortcut.
+THREAD = "thread"
+# An editor's answer to a knowledge gap ("Answer this"): Markdown, indexed like a document.
+ANSWER = "answer"
 REVIEW_LABEL_PREFIX = "复盘 · "
 # Every passage belongs to one collection; the playbook files in knowledge/ are always answered from.
 PLAYBOOK_COLLECTION = "手册"
-DEFAULT_COLLECTIONS = {REVIEW: "复盘", DOCUMENT: "文档"}
+DEFAULT_COLLECTIONS = {REVIEW: "复盘", DOCUMENT: "文档", THREAD: "讨论", ANSWER: "问答"}
 # Run-time sources are cited as "<kind>:<id>"; a knowledge file is always "<folder>/<path>".
 _RUN_TIME_SOURCE = re.compile(r"^[a-z]+:[0-9A-Za-z_-]+$")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
@@ -64,6 +68,22 @@ class KnowledgeChange:
 def is_run_time_source(source: str) -> bool:
     """True for a source that came from the database rather than from a knowledge file."""
     return bool(_RUN_TIME_SOURCE.match(source))
+
+
+def collection_of_source(source: str) -> str:
+    """The collection a source's name implies: a knowledge file is the playbook, "<kind>:<id>" its kind's default.
+
+    A run-time source filed in another collection is known only from the database (`collection_name`).
+    """
+    if not is_run_time_source(source):
+        return PLAYBOOK_COLLECTION
+    kind = source.split(":", 1)[0]
+    return DEFAULT_COLLECTIONS.get(kind, kind)
+
+
+def collection_key(name: str) -> str:
+    """Collection names match after trimming and case-folding (" Campaign Plans " is "campaign plans")."""
+    return " ".join(name.split()).casefold()
 
 
 def inline_text(text: str, limit: int = 120) -> str:

@@ -88,7 +88,10 @@ class KnowledgeBase:
 
     def _sync_and_load(self, sources: list[KnowledgeSource]) -> IndexReport:
         report, records = self._from_snapshot(sources) or self._sync_store(sources)
-        searcher = self._searcher_for(records)
+        # Collections are read from the database at each refresh, never stored with the vectors:
+        # an index built before collections existed needs no re-indexing.
+        collections = {source.source: source.collection_name for source in sources}
+        searcher = self._searcher_for(records, collections)
         if not any(not is_run_time_source(chunk.source) for chunk in searcher.chunks):
             raise KnowledgeBaseUnavailable(
                 f"The knowledge directory {self._knowledge_dir} has no Markdown or text document "
@@ -97,15 +100,15 @@ class KnowledgeBase:
         self._searcher = searcher
         return report
 
-    def _searcher_for(self, records: StoredRecords) -> HybridSearcher:
+    def _searcher_for(self, records: StoredRecords, collections: dict[str, str]) -> HybridSearcher:
         """Build the searcher, segmenting only texts whose tokens were not saved beside the snapshot."""
         if self._snapshot is None:
-            return HybridSearcher(records, self._glossary, self._embed_query)
+            return HybridSearcher(records, self._glossary, self._embed_query, collections)
         signature = tokenizer_signature()
         saved = self._snapshot.read_tokens(signature)
         remember_tokens(signature, saved)
         with recording_tokens() as used:
-            searcher = HybridSearcher(records, self._glossary, self._embed_query)
+            searcher = HybridSearcher(records, self._glossary, self._embed_query, collections)
         if used.keys() - saved.keys():
             self._snapshot.write_tokens(signature, used)
         return searcher
@@ -166,9 +169,12 @@ class KnowledgeBase:
         assert self._searcher is not None
         return self._searcher
 
-    def search(self, question: str, limit: int = 3) -> SearchResult:
+    def search(
+        self, question: str, limit: int = 3, collections: frozenset[str] | None = None
+    ) -> SearchResult:
+        """`collections`, when given, are the only ones answered from (the playbook is added by callers)."""
         self.catch_up()
-        return self.searcher.search(question, limit)
+        return self.searcher.search(question, limit, collections)
 
     def section(self, tail: str) -> tuple[str, list[str]] | None:
         return self.searcher.section(tail)

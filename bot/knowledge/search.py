@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -16,7 +16,7 @@ import numpy as np
 
 from bot.domain.language import detect_language
 from bot.domain.models import Chunk, Passage
-from bot.domain.sources import is_run_time_source
+from bot.domain.sources import collection_of_source, is_run_time_source
 from bot.knowledge.bm25 import BM25Index
 from bot.knowledge.glossary import Glossary
 from bot.knowledge.indexer import section_tail
@@ -85,6 +85,8 @@ class SearchResult:
     near: bool = False
     # The question's main subject when the knowledge base never mentions it ("GMV 预测"), else None.
     missing_subject: str | None = None
+    # Not covered within the allowed collections, but this other collection covers it ("文档").
+    elsewhere: str | None = None
 
     def sections(self) -> list[str]:
         return [passage.section for passage in self.passages]
@@ -98,7 +100,14 @@ def _normalise(values: np.ndarray) -> np.ndarray:
 class HybridSearcher:
     """Scores every chunk exactly; the whole corpus lives in memory as one matrix (5,000 chunks ≈ 8 MB)."""
 
-    def __init__(self, records: StoredRecords, glossary: Glossary, embed_query: QueryEmbedder) -> None:
+    def __init__(
+        self,
+        records: StoredRecords,
+        glossary: Glossary,
+        embed_query: QueryEmbedder,
+        collections: Mapping[str, str] | None = None,
+    ) -> None:
+        """`collections` names the collection of run-time sources filed away from their kind's default."""
         self._glossary = glossary
         self._embed_query = embed_query
         kinds = [str(meta["kind"]) for meta in records.metadatas]
@@ -126,6 +135,14 @@ class HybridSearcher:
                 records.vectors[rows] if rows else records.vectors[background]
             )
         self._chunk_languages = [detect_language(chunk.text) for chunk in self.chunks]
+        known = collections or {}
+        self._source_collections = {
+            c.source: known.get(c.source) or collection_of_source(c.source) for c in self.chunks
+        }
+        self._chunk_collections = np.array(
+            [self._source_collections[c.source] for c in self.chunks], dtype=object
+        )
+        self._masks: dict[frozenset[str], np.ndarray | None] = {}
         parents = {
             chunk.section.rsplit(SECTION_SEPARATOR, 1)[0]
             for chunk in self.chunks
@@ -196,9 +213,29 @@ class HybridSearcher:
         """The top-level sections of every document, for 'the playbook covers …'."""
         return self._topics
 
-    def search(self, question: str, limit: int = 3) -> SearchResult:
-        """Best sections first; `covered` is False when the question is about something else."""
-        if not self.chunks:
+    def collection_of(self, source: str) -> str:
+        """The collection of an indexed source (its kind's default when it is not indexed)."""
+        return self._source_collections.get(source) or collection_of_source(source)
+
+    def _allowed(self, collections: frozenset[str] | None) -> np.ndarray | None:
+        """Which chunks a scope lets through; None when it lets every chunk through (the fast path)."""
+        if collections is None:
+            return None
+        if collections not in self._masks:
+            mask = np.isin(self._chunk_collections, list(collections))
+            self._masks[collections] = None if bool(mask.all()) else mask
+        return self._masks[collections]
+
+    def search(
+        self, question: str, limit: int = 3, collections: frozenset[str] | None = None
+    ) -> SearchResult:
+        """Best sections first; `covered` is False when the question is about something else.
+
+        With `collections`, only passages from those collections are ranked, scored and judged, before
+        the top `limit` are cut; a question only another collection covers is not covered, naming it.
+        """
+        allowed = self._allowed(collections)
+        if not self.chunks or (allowed is not None and not allowed.any()):
             return SearchResult([], 0.0, False)
         question = unicodedata.normalize("NFKC", question)
         asked = tokenize(question)
@@ -218,6 +255,11 @@ class HybridSearcher:
         for term in tokenize(" ".join(expansion)):
             terms.setdefault(term, EXPANSION_WEIGHT)
         lexical = self._bm25.scores(terms)
+        everywhere = (dense, float(lexical.max()), allowed) if allowed is not None else None
+        if allowed is not None:  # normalised among the allowed passages only
+            dense_mix = np.where(allowed, dense_mix, dense_mix[allowed].min())
+            lexical = np.where(allowed, lexical, 0.0)
+            dense = np.where(allowed, dense, -np.inf)
         lexical_max = float(lexical.max())
         lexical_norm = lexical / lexical_max if lexical_max > 0 else lexical
         fused = DENSE_SHARE * _normalise(dense_mix) + (1 - DENSE_SHARE) * lexical_norm
@@ -240,7 +282,25 @@ class HybridSearcher:
                 question, unknown, known, False
             )
         near = not covered and relevance >= NEAR_FLOOR
-        return SearchResult(self._passages(fused, limit), relevance, covered, near, missing)
+        if allowed is not None:
+            fused = np.where(allowed, fused, -np.inf)
+        # A subject no collection mentions (`missing`) is not elsewhere either.
+        elsewhere = None
+        if everywhere is not None and not covered and missing is None:
+            elsewhere = self._covered_elsewhere(query, everywhere)
+        return SearchResult(self._passages(fused, limit), relevance, covered, near, missing, elsewhere)
+
+    def _covered_elsewhere(
+        self, query: np.ndarray, everywhere: tuple[np.ndarray, float, np.ndarray]
+    ) -> str | None:
+        """The collection outside the scope whose best passage would cover the question, or None."""
+        dense, lexical_max, allowed = everywhere
+        best = int(dense.argmax())
+        if allowed[best]:
+            return None
+        relevance = self._relevance(query, dense)
+        relevance += LEXICAL_BONUS_PER_POINT * min(lexical_max, LEXICAL_BONUS_CAP)
+        return str(self._chunk_collections[best]) if relevance >= COVERAGE_THRESHOLD else None
 
     def _relevance(self, query: np.ndarray, dense: np.ndarray | None = None) -> float:
         """How far the best chunk beats the best background passage in its language."""
@@ -316,6 +376,8 @@ class HybridSearcher:
         order = np.argsort(-fused, kind="stable")
         best_of: dict[tuple[str, str], float] = {}
         for index in order:
+            if fused[index] == -np.inf:  # outside the scope: everything after it is too
+                break
             chunk = self.chunks[index]
             key = (chunk.source, chunk.section)
             if key not in best_of:
@@ -333,5 +395,5 @@ class HybridSearcher:
             first = self.chunks[picked[0]]
             text = "\n".join(self.chunks[i].text for i in picked)
             chunk = Chunk(first.chunk_id, first.source, first.section, text, first.position)
-            passages.append(Passage(chunk, score))
+            passages.append(Passage(chunk, score, str(self._chunk_collections[picked[0]])))
         return passages

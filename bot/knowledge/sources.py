@@ -11,8 +11,10 @@ from typing import Protocol
 
 from bot.domain.models import Chunk
 from bot.domain.sources import (
+    ANSWER,
     DOCUMENT,
     REVIEW,
+    THREAD,
     KnowledgeSource,
     inline_text,
     neutral_text,
@@ -53,8 +55,10 @@ def source_fingerprint(source: KnowledgeSource) -> str:
 
 def chunks_for_source(source: KnowledgeSource) -> list[Chunk]:
     """The chunks a run-time source is cited by: a document's by its headings, a review's by its label."""
-    if source.kind == DOCUMENT:
+    if source.kind in (DOCUMENT, ANSWER):  # an editor's answer is Markdown, split by its headings
         return _document_chunks(source)
+    if source.kind == THREAD:
+        return _thread_chunks(source)
     if source.kind != REVIEW:
         return []
     return _review_chunks(source)
@@ -66,6 +70,32 @@ def _document_chunks(source: KnowledgeSource) -> list[Chunk]:
     body = source.body.replace(SECTION_SEPARATOR.strip(), "·")
     document = KnowledgeDocument(source.source, title, source.created_by, body, True, "")
     return split_document(document)
+
+
+def _thread_chunks(source: KnowledgeSource) -> list[Chunk]:
+    """A saved thread under its own title, consecutive messages packed together up to a chunk's size.
+
+    Its body is Markdown opsbot wrote, one paragraph per message; neighbouring messages stay in one
+    chunk because a reply ("用第二个方案") means little without the question before it. No line is
+    read as a heading, so the section is always the thread's title.
+    """
+    section = inline_text(source.title, 200) or "?"
+    body = neutral_text(source.body.replace(SECTION_SEPARATOR.strip(), "·"))
+    pieces: list[str] = []
+    for paragraph in (p.strip() for p in body.split("\n\n")):
+        if paragraph:
+            pieces.extend([paragraph] if len(paragraph) <= MAX_CHUNK_CHARS else long_text_pieces(paragraph))
+    packed: list[str] = []
+    for piece in pieces:
+        if packed and len(packed[-1]) + 1 + len(piece) <= MAX_CHUNK_CHARS:
+            packed[-1] = f"{packed[-1]}\n{piece}"
+        else:
+            packed.append(piece)
+    seen: dict[str, int] = {}
+    return [
+        Chunk(stable_id(source.source, section, text, seen), source.source, section, text, position=index)
+        for index, text in enumerate(t.strip() for t in packed)
+    ]
 
 
 def _review_chunks(source: KnowledgeSource) -> list[Chunk]:

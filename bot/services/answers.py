@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.domain.answering import Answerer
+from bot.domain.answering import Answerer, Scope
 from bot.domain.errors import NotAllowed, NotFound
 from bot.domain.models import Answer
 from bot.services.ports import AnswerStore
+
+log = logging.getLogger(__name__)
 
 VOTES = ("up", "down")
 NOT_YOURS = "只有提问的人可以分享这个回答 / Only the person who asked can share this answer."
@@ -24,9 +28,28 @@ class StoredAnswer:
 class AnswerService:
     """Answers are stored with an id so a Share or a vote can refer to them later."""
 
-    def __init__(self, answerer: Answerer, store: AnswerStore) -> None:
+    def __init__(
+        self,
+        answerer: Answerer,
+        store: AnswerStore,
+        scopes: Callable[[str], Scope] | None = None,
+    ) -> None:
         self.answerer = answerer
         self._store = store
+        self._scopes = scopes
+
+    def scope_of(self, channel: str) -> Scope:
+        """The collections a channel answers from; None (everything) if it has no scope or it cannot be read.
+
+        A scope narrows what is relevant, it does not guard secrets: a database hiccup answers from all.
+        """
+        if self._scopes is None or not channel:
+            return None
+        try:
+            return self._scopes(channel)
+        except Exception as error:
+            log.warning("could not read the channel's scope: %s", type(error).__name__)
+            return None
 
     def keep(self, answer: Answer, asked_by: str) -> str:
         return self._store.save_answer(answer.question, answer.to_record(), asked_by)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -9,10 +10,18 @@ from typing import Protocol
 
 from bot.domain.clock import Clock
 from bot.domain.editors import NOT_AN_EDITOR, KnowledgeEditors, NotAnEditor
-from bot.domain.errors import NotFound
-from bot.domain.sources import DOCUMENT, KnowledgeSource, inline_text
+from bot.domain.errors import NotFound, OpsbotError
+from bot.domain.sources import ANSWER, DOCUMENT, THREAD, KnowledgeSource, inline_text
+from bot.domain.threads import (
+    NO_TITLE,
+    NOT_IN_CHANNEL,
+    NOTHING_SAID,
+    NotInChannel,
+    ThreadEntry,
+    ThreadUnavailable,
+)
 from bot.knowledge.conversion import MEGABYTE, ConversionLimits, UnreadableDocument, convert, too_big
-from bot.services.ports import KnowledgeLibrary, People
+from bot.services.ports import KnowledgeLibrary, KnowledgeUsage, People, SourceUsage
 
 
 class FetchedPageLike(Protocol):
@@ -34,12 +43,36 @@ class PageSource(Protocol):
 
 # A removed source can be restored for this long, then it is gone for good.
 RESTORE_WINDOW_S = 30 * 86400
+# `/ops docs` counts citations and 👎 over this long.
+USAGE_WINDOW_S = 30 * 86400
+COLLECTION_CHARS = 64
 NOT_FOUND = "这条资料已经找不到了。 / That knowledge entry could not be found."
 NOT_YOURS = (
-    "只有知识库编辑或添加这条资料的人可以删除或恢复它。 / "
-    "Only knowledge editors or the person who added it can remove or restore it."
+    "只有知识库编辑或添加这条资料的人可以替换、删除或恢复它。 / "
+    "Only knowledge editors or the person who added it can replace, remove or restore it."
+)
+ALREADY_REMOVED = (
+    "这条资料已被删除或替换,不能再替换;请先恢复它。 / "
+    "That entry was removed or replaced already; restore it first to replace it."
 )
 TOO_OLD = "删除超过 30 天的资料无法恢复。 / Entries removed more than 30 days ago cannot be restored."
+BAD_COLLECTION = (
+    "分类名最多 64 个字,且只能是一行文字。 / A collection name is one line of at most 64 characters."
+)
+
+
+class InvalidCollection(OpsbotError):
+    """A collection name that is too long or not one line of text."""
+
+
+def collection_from(text: str) -> str | None:
+    """The collection an editor typed (e.g. 活动方案), kept as typed; None (the kind's default) when empty."""
+    if "\n" in text.strip() or "\r" in text.strip() or "›" in text:
+        raise InvalidCollection(BAD_COLLECTION)
+    name = inline_text(text, COLLECTION_CHARS + 1)
+    if len(name) > COLLECTION_CHARS or any(not ch.isprintable() for ch in name):
+        raise InvalidCollection(BAD_COLLECTION)
+    return name or None
 
 
 @dataclass(frozen=True)
@@ -65,7 +98,9 @@ class KnowledgeService:
         max_upload_mb: int,
         on_learned: Callable[[], object] | None = None,
         pages: PageSource | None = None,
+        usage: KnowledgeUsage | None = None,
     ) -> None:
+        self._usage = usage
         self._pages = pages
         self._sources = sources
         self._editors = editors
@@ -78,10 +113,98 @@ class KnowledgeService:
         if not self._editors.may_edit(user, self._people.is_admin, self._people.group_members):
             raise NotAnEditor(NOT_AN_EDITOR)
 
+    def require_thread_saver(self, user: str, channel: str) -> None:
+        """An editor who is in the channel: a signed payload may still name a channel its sender cannot read."""
+        self.require_editor(user)
+        if not channel or not self._people.is_member(channel, user):
+            raise NotInChannel(NOT_IN_CHANNEL)
+
+    def learn_thread(self, user: str, channel: str, entry: ThreadEntry) -> KnowledgeSource:
+        """A saved Slack thread, stored under its own title in its collection ("讨论" unless named)."""
+        self.require_thread_saver(user, channel)
+        if not inline_text(entry.title):
+            raise ThreadUnavailable(NO_TITLE)
+        if entry.messages == 0:
+            raise ThreadUnavailable(NOTHING_SAID)
+        source = KnowledgeSource(
+            source_id=uuid.uuid4().hex,
+            kind=THREAD,
+            title=inline_text(entry.title, 200),
+            body=entry.body,
+            campaign_id=None,
+            channel=channel,
+            created_by=user,
+            created_at=self._clock.now().timestamp(),
+            collection=collection_from(entry.collection or ""),
+        )
+        self._sources.add(source)
+        if self._on_learned is not None:
+            self._on_learned()
+        return source
+
+    def learn_answer(self, user: str, title: str, body: str, source_id: str = "") -> KnowledgeSource:
+        """An editor's answer to a knowledge gap ("Answer this"): Markdown under its title, in "问答".
+
+        `source_id` lets the caller claim the gaps it answers under the entry's id before storing it.
+        """
+        self.require_editor(user)
+        source = KnowledgeSource(
+            source_id=source_id or uuid.uuid4().hex,
+            kind=ANSWER,
+            title=inline_text(title, 200),
+            body=body.replace("\r\n", "\n").strip(),
+            campaign_id=None,
+            channel="",
+            created_by=user,
+            created_at=self._clock.now().timestamp(),
+        )
+        self._sources.add(source)
+        if self._on_learned is not None:
+            self._on_learned()
+        return source
+
     def library(self) -> list[KnowledgeSource]:
         """What `/ops docs` lists: every source, and those removed within the restore window."""
         cutoff = self._clock.now().timestamp() - RESTORE_WINDOW_S
         return [s for s in self._sources.all() if s.deleted_at is None or s.deleted_at >= cutoff]
+
+    def usage(self) -> dict[str, SourceUsage]:
+        """Citations and 👎 per source over the last 30 days (a source never cited is not in it)."""
+        if self._usage is None:
+            return {}
+        return self._usage.usage(self._clock.now().timestamp() - USAGE_WINDOW_S)
+
+    def check_replace(self, user: str, source_id: str) -> KnowledgeSource:
+        """Who may replace an entry: its owner or an editor (as for removing), and only a live entry."""
+        source = self._owned_or_edited(user, source_id)
+        if source.deleted_at is not None:
+            raise NotFound(ALREADY_REMOVED)
+        return source
+
+    def replace(
+        self,
+        user: str,
+        source_id: str,
+        name: str,
+        size: int,
+        mimetype: str | None,
+        fetch: Callable[[int], bytes],
+    ) -> LearnedDocument:
+        """A new version under its own title, in the old entry's collection, owned by the replacer.
+
+        Permission and size are checked before `fetch` downloads; a file that cannot be read raises
+        and the old entry stays as it was.
+        """
+        old = self.check_replace(user, source_id)
+        if size > self._limits.max_bytes:
+            raise too_big(size, self._limits.max_bytes)
+        new, learned = self._converted(user, old.channel, name, fetch(self._limits.max_bytes), mimetype)
+        new = dataclasses.replace(new, collection=old.collection)
+        if not self._sources.replace(old.source_id, new, user, self._clock.now().timestamp()):
+            raise NotFound(ALREADY_REMOVED)
+        if self._on_learned is not None:
+            self._on_learned()
+        return learned
 
     def _owned_or_edited(self, user: str, source_id: str) -> KnowledgeSource:
         source = self._sources.get(source_id) if source_id else None
@@ -137,10 +260,11 @@ class KnowledgeService:
         size: int,
         mimetype: str | None,
         fetch: Callable[[int], bytes],
+        collection: str | None = None,
     ) -> LearnedDocument:
         """A shared file: who shares it and its size are checked before `fetch(max_bytes)` downloads it."""
         self.check_upload(user, size)
-        return self._store(user, channel, name, fetch(self._limits.max_bytes), mimetype)
+        return self._store(user, channel, name, fetch(self._limits.max_bytes), mimetype, collection)
 
     def learn(
         self, user: str, channel: str, filename: str, data: bytes, mimetype: str | None
@@ -149,9 +273,25 @@ class KnowledgeService:
         return self.learn_shared(user, channel, filename, len(data), mimetype, lambda _: data)
 
     def _store(
-        self, user: str, channel: str, filename: str, data: bytes, mimetype: str | None
+        self,
+        user: str,
+        channel: str,
+        filename: str,
+        data: bytes,
+        mimetype: str | None,
+        collection: str | None = None,
     ) -> LearnedDocument:
         """The checks are done: convert (which enforces every limit again), store, index."""
+        source, learned = self._converted(user, channel, filename, data, mimetype)
+        self._sources.add(dataclasses.replace(source, collection=collection))
+        if self._on_learned is not None:
+            self._on_learned()
+        return learned
+
+    def _converted(
+        self, user: str, channel: str, filename: str, data: bytes, mimetype: str | None
+    ) -> tuple[KnowledgeSource, LearnedDocument]:
+        """A file as a new entry, not stored yet; raises for a file that cannot be read."""
         converted = convert(data, filename, mimetype, self._limits)
         title = inline_text(converted.title, 200) or inline_text(filename, 200)
         source = KnowledgeSource(
@@ -164,7 +304,7 @@ class KnowledgeService:
             created_by=user,
             created_at=self._clock.now().timestamp(),
         )
-        self._sources.add(source)
-        if self._on_learned is not None:
-            self._on_learned()
-        return LearnedDocument(source.source_id, title, converted.kind, converted.sections, converted.chars)
+        learned = LearnedDocument(
+            source.source_id, title, converted.kind, converted.sections, converted.chars
+        )
+        return source, learned

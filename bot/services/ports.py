@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from bot.domain.checklists import Checklist
+from bot.domain.gaps import Gap, GapKind
 from bot.domain.reminders import Reminder
 from bot.domain.sources import KnowledgeSource
 
@@ -79,6 +80,25 @@ class KnowledgeLibrary(KnowledgeSourceStore, Protocol):
 
     def restore(self, source_id: str, actor: str, at: float, removed_since: float) -> bool: ...
 
+    def replace(self, old_id: str, new: KnowledgeSource, actor: str, at: float) -> bool:
+        """Add `new` and remove the old entry in one step, logged as `replaced`; False (and nothing
+        added) when the old entry is gone or already removed."""
+        ...
+
+
+@dataclass(frozen=True)
+class SourceUsage:
+    """How a knowledge source fared lately: answers that cited it, and 👎 votes on those answers."""
+
+    cited: int = 0
+    down_votes: int = 0
+
+
+class KnowledgeUsage(Protocol):
+    """Citation and 👎 counts per source (a run-time "kind:id" or a knowledge file's path)."""
+
+    def usage(self, since: float) -> dict[str, SourceUsage]: ...
+
 
 class ReminderStore(Protocol):
     def add(self, reminder: Reminder) -> None: ...
@@ -100,6 +120,50 @@ class AnswerStore(Protocol):
         ...
 
     def record_vote(self, answer_id: str, user_id: str, vote: str) -> None: ...
+
+
+class GapStore(Protocol):
+    """Knowledge gaps (bot/domain/gaps.py), and the 👎 reasons kept on the votes themselves."""
+
+    def add(
+        self,
+        kind: GapKind,
+        question: str,
+        user_id: str,
+        channel: str,
+        asked_at: float,
+        answer_id: str | None = None,
+    ) -> int: ...
+
+    def find_open(self, kind: GapKind, answer_id: str, user_id: str) -> Gap | None: ...
+
+    def withdraw(self, kind: GapKind, answer_id: str, user_id: str) -> int:
+        """Drop the person's open gaps of this kind on this answer (a 👍 replacing their 👎)."""
+        ...
+
+    def set_reason(self, answer_id: str, user_id: str, reason: str) -> bool:
+        """The reason on the person's own 👎 of the answer and on their gaps about it; False if they
+        have no 👎 on it (then nothing is stored)."""
+        ...
+
+    def open_gaps(self, limit: int) -> list[Gap]:
+        """Unresolved gaps, newest first."""
+        ...
+
+    def get(self, gap_id: int) -> Gap | None: ...
+
+    def resolve(self, gap_ids: list[int], source_id: str, at: float) -> int:
+        """Mark the still-open ones answered by `source_id`; how many this call resolved."""
+        ...
+
+    def unresolve(self, source_id: str) -> None:
+        """Reopen what `resolve` marked for a source that could not be stored after all."""
+        ...
+
+    def claim_notice(self, gap_ids: list[int], user_id: str, at: float) -> bool:
+        """Set `notified_at` on the person's not-yet-notified gaps among these, in one statement:
+        True for exactly one caller, however many processes or retries race."""
+        ...
 
 
 class ReminderTimer(Protocol):
@@ -168,3 +232,27 @@ class Deliveries(Protocol):
     def hand_back(self, owner: str, now: float) -> int:
         """Make the owner's unfinished claims takeable at once (it is shutting down); how many."""
         ...
+
+
+@dataclass(frozen=True)
+class ChannelScope:
+    """One collection a channel answers from besides the playbook, and who added it when."""
+
+    channel: str
+    collection: str
+    added_by: str
+    added_at: float
+
+
+class ChannelScopeStore(Protocol):
+    """The `channel_scopes` table: a channel with no rows answers from every collection."""
+
+    def for_channel(self, channel: str) -> list[ChannelScope]: ...
+
+    def add(self, scope: ChannelScope) -> bool:
+        """False when the channel already had this collection."""
+        ...
+
+    def remove(self, channel: str, collection: str) -> bool: ...
+
+    def clear(self, channel: str) -> int: ...

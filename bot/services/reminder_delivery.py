@@ -23,6 +23,7 @@ from typing import Literal
 from bot import metrics
 from bot.adapters.triggers import last_due
 from bot.domain.clock import Clock, now_in
+from bot.domain.recurrence import fires_on
 from bot.domain.reminders import REVIEW_KINDS, Reminder, is_late
 from bot.domain.when import OneOff
 from bot.domain.working_days import WorkCalendar
@@ -109,12 +110,8 @@ class ReminderDelivery:
             return None
         due = last_due(reminder, now_in(self._clock, reminder.timezone))
         schedule = reminder.schedule
-        if (
-            not isinstance(schedule, OneOff)
-            and schedule.workdays_only
-            and not self._calendar.is_workday(due.date())
-        ):
-            return None
+        if not isinstance(schedule, OneOff) and not fires_on(schedule, due.date(), self._calendar.is_workday):
+            return None  # what the CronTrigger cannot say: days off, off weeks, not the last working day
         return self._claim(reminder, delivery_key(reminder_id, due), due)
 
     def claim_missed(self, reminder_id: str, scheduled: datetime) -> Reminder | None:
@@ -130,8 +127,12 @@ class ReminderDelivery:
         return reminder
 
     def waiting(self) -> list[DeliveryKey]:
-        """Retries that are due and claims whose process died: what a sweep should deliver."""
-        return self._deliveries.waiting(self._now())
+        """Retries that are due and claims whose process died: what a sweep should deliver.
+
+        Other deliveries share the table (the gaps digest, "gapdigest:<recipient>"); reminder ids never
+        contain ":", and those rows are the digest's own sweep's.
+        """
+        return [key for key in self._deliveries.waiting(self._now()) if ":" not in key.reminder_id]
 
     def claim_waiting(self, key: DeliveryKey) -> DueReminder | None:
         reminder = self._store.get(key.reminder_id)

@@ -48,8 +48,10 @@ def _button(text: str, action_id: str, value: str, style: str | None = None) -> 
 
 
 def source_lines(answer: Answer) -> list[str]:
+    """`[1] 〔文档〕618 方案 › 预热节奏    `document:…``: each citation names its collection."""
     return [
-        f"[{number}] {safe(passage.section, 300)}    `{safe(passage.source, 200)}`"
+        f"[{number}] 〔{safe(passage.collection_name, 64)}〕{safe(passage.section, 300)}"
+        f"    `{safe(passage.source, 200)}`"
         for number, passage in enumerate(answer.sources, start=1)
     ]
 
@@ -141,6 +143,10 @@ def help_blocks(command: str, unknown: str | None = None) -> list[Block]:
         f"• `{command} reminders` 待发送的提醒 / upcoming reminders · `{command} remind cancel <id>`",
         f"• `{command} review 双十二拉新活动 下周一 10:00` 安排复盘提醒 / schedule a campaign review",
         f"• `{command} learn https://…` 把网页加入知识库(知识库编辑)/ teach me a web page (knowledge editors)",
+        f"• `{command} learn` 上传文件到知识库 / upload files · `{command} docs` 知识库列表 / the knowledge list",
+        f"• `{command} scope` · `{command} scope add 活动方案` 本频道只从手册和这些集合回答(知识库编辑)"
+        " / limit this channel to the playbook and some collections (knowledge editors)",
+        f"• `{command} gaps` 我答不上来的问题,知识库编辑可直接补充答案 / questions I could not answer, for editors to answer",
         f"• `{command} help` 显示本帮助 / show this help",
         "也可以私信我,或在频道里 @opsbot 提问;知识库编辑私信我文件(docx、pdf、pptx、xlsx、html、md)即可加入知识库。"
         " / You can also DM me or @mention me in a channel; knowledge editors DM me files to teach me.",

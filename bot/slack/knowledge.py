@@ -3,91 +3,37 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
-from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.adapters.web_pages import learn_target
-from bot.domain.sources import DOCUMENT, KnowledgeSource
-from bot.services.knowledge import RESTORE_WINDOW_S, KnowledgeService, LearnedDocument
+from bot.domain.errors import OpsbotError
+from bot.services.knowledge import KnowledgeService, LearnedDocument, collection_from
 from bot.slack.blocks import safe
 from bot.slack.files import SlackFiles
+from bot.slack.library import (
+    library_blocks,
+    modal_metadata,
+    replace_modal,
+    submitted_collection,
+    submitted_file_ids,
+    upload_modal,
+)
 from bot.slack.replies import Replier
 from bot.slack.request import SlackRequest
 
 log = logging.getLogger(__name__)
 
 SECTIONS_SHOWN = 8
-# Slack allows 50 blocks in a message: the newest entries are listed, then how many more there are.
-ENTRIES_SHOWN = 40
-KIND_NAMES = {DOCUMENT: "文档 / document", "review": "复盘 / review"}
+FORM_UNAVAILABLE = "没能打开窗口,请再试一次。 / Slack did not open the form; please try again."
 
 
-def _owner(user: str) -> str:
-    return f"<@{user}>" if re.fullmatch(r"[UW][A-Z0-9]{2,20}", user) else "—"
-
-
-def _day(at: float) -> str:
-    return datetime.fromtimestamp(at, UTC).date().isoformat()
-
-
-def library_blocks(sources: list[KnowledgeSource], playbook_files: list[str]) -> list[dict[str, Any]]:
-    """`/ops docs`: each entry with its kind, owner and date, and a Remove or Restore button."""
-    newest = sorted(sources, key=lambda s: -s.created_at)
-    blocks: list[dict[str, Any]] = [
-        {
-            "type": "section",
-            "text": {
-                "type": "mrkdwn",
-                "text": f"*知识库 / Knowledge* · {len(sources)} 条从 Slack 添加 / added from Slack",
-            },
-        }
-    ]
-    for source in newest[:ENTRIES_SHOWN]:
-        removed = source.deleted_at is not None
-        line = (
-            f"*{safe(source.title, 150)}*\n{KIND_NAMES.get(source.kind, safe(source.kind, 20))}"
-            f" · {_owner(source.created_by)} · {_day(source.created_at)}"
-        )
-        if source.deleted_at is not None:
-            line += f" · ~已删除~ removed {_day(source.deleted_at)}, 可恢复至 / restorable until " + _day(
-                source.deleted_at + RESTORE_WINDOW_S
-            )
-        action = "knowledge_restore" if removed else "knowledge_remove"
-        label = "恢复 / Restore" if removed else "删除 / Remove"
-        button: dict[str, Any] = {
-            "type": "button",
-            "text": {"type": "plain_text", "text": label},
-            "action_id": action,
-            "value": source.source_id,
-        }
-        if not removed:
-            button["style"] = "danger"
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": line}, "accessory": button})
-    if len(newest) > ENTRIES_SHOWN:
-        blocks.append(
-            {
-                "type": "context",
-                "elements": [{"type": "mrkdwn", "text": f"… 另有 {len(newest) - ENTRIES_SHOWN} 条 / more"}],
-            }
-        )
-    files = ", ".join(f"`{safe(name, 80)}`" for name in playbook_files[:10]) or "—"
-    blocks.append(
-        {
-            "type": "context",
-            "elements": [
-                {
-                    "type": "mrkdwn",
-                    "text": f"手册文件(只读,在服务器上编辑)/ playbook files (read-only here): {files}",
-                }
-            ],
-        }
-    )
-    return blocks
+class FormUnavailable(OpsbotError):
+    """Slack refused to open a modal (its trigger expired, say)."""
 
 
 def learned_text(learned: LearnedDocument) -> str:
@@ -126,7 +72,8 @@ class KnowledgeResponder:
         sources = self.service.library()
         text = f"知识库:{len(sources)} 条从 Slack 添加 / Knowledge added from Slack: {len(sources)}"
         if self._replier is not None:
-            self._replier.private(request, text, library_blocks(sources, self._playbook_files()))
+            usage = self.service.usage()
+            self._replier.private(request, text, library_blocks(sources, self._playbook_files(), usage))
 
     def remove(self, request: SlackRequest, source_id: str) -> None:
         removed = self.service.remove(request.user_id, source_id)
@@ -141,19 +88,85 @@ class KnowledgeResponder:
 
     def _after_change(self, request: SlackRequest, text: str) -> None:
         if self._replier is not None:
-            self._replier.private(
-                request, text, library_blocks(self.service.library(), self._playbook_files())
-            )
+            blocks = library_blocks(self.service.library(), self._playbook_files(), self.service.usage())
+            self._replier.private(request, text, blocks)
 
     def _playbook_files(self) -> list[str]:
+        """The playbook files as answers cite them ("knowledge/playbook.md")."""
         return self._playbook_names() if self._playbook_names is not None else []
+
+    def learn(self, request: SlackRequest) -> None:
+        """`/ops learn`: with an address, that page; without one, the upload form (a slash command
+        cannot carry a file)."""
+        if request.text.strip():
+            self.learn_page(request)
+        else:
+            self.open_upload(request)
+
+    def open_upload(self, request: SlackRequest) -> None:
+        """Only an editor gets the form; the trigger_id of the command lives 3 seconds."""
+        self.service.require_editor(request.user_id)
+        self._open(request, upload_modal(request.channel_id))
+
+    def learn_uploaded(self, request: SlackRequest, view: dict[str, Any]) -> None:
+        """Each uploaded file learned like a shared one, into the chosen collection, confirmed privately.
+
+        The editor is checked again (a submission can be forged) before any file is looked up.
+        """
+        self.service.require_editor(request.user_id)
+        collection = collection_from(submitted_collection(view))
+        channel = modal_metadata(view).get("channel", "")
+        for file_id in submitted_file_ids(view):
+            shared = self._files.info(file_id)
+            learned = self.service.learn_shared(
+                request.user_id,
+                channel,
+                shared.name,
+                shared.size,
+                shared.mimetype,
+                partial(self._files.download, shared),
+                collection=collection,
+            )
+            log.info("learned an uploaded %s document (%d sections)", learned.kind, len(learned.sections))
+            self._private(request, learned_text(learned))
+
+    def open_replace(self, request: SlackRequest, source_id: str) -> None:
+        """Replace: only the owner or an editor gets the form for a live entry."""
+        self._open(request, replace_modal(self.service.check_replace(request.user_id, source_id)))
+
+    def replace_with_upload(self, request: SlackRequest, view: dict[str, Any]) -> None:
+        """The new file replaces the entry; a file that cannot be read leaves the old entry as it was."""
+        source_id = modal_metadata(view).get("source", "")
+        self.service.check_replace(request.user_id, source_id)  # before the file is looked up
+        shared = self._files.info(submitted_file_ids(view)[0])
+        learned = self.service.replace(
+            request.user_id,
+            source_id,
+            shared.name,
+            shared.size,
+            shared.mimetype,
+            partial(self._files.download, shared),
+        )
+        self._private(
+            request, "🔁 已替换旧版本(30 天内可恢复)。 / Replaced the old version.\n" + learned_text(learned)
+        )
+
+    def _open(self, request: SlackRequest, view: dict[str, Any]) -> None:
+        try:
+            self._client.views_open(trigger_id=request.trigger_id, view=view)
+        except SlackApiError as error:
+            log.info("could not open a knowledge form: %s", error.response.get("error"))
+            raise FormUnavailable(FORM_UNAVAILABLE) from None
+
+    def _private(self, request: SlackRequest, text: str) -> None:
+        if self._replier is not None:
+            self._replier.private(request, text)
 
     def learn_page(self, request: SlackRequest) -> None:
         """`/ops learn https://…`: the page's main content, confirmed privately to the editor."""
         learned = self.service.learn_page(request.user_id, request.channel_id, learn_target(request.text))
         log.info("learned a web page (%d sections)", len(learned.sections))
-        if self._replier is not None:
-            self._replier.private(request, learned_text(learned))
+        self._private(request, learned_text(learned))
 
     def learn_files(self, request: SlackRequest, file_ids: list[str]) -> None:
         """Each file in turn: who shares it and its size are checked before a byte is downloaded.

@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 
 MEMBERS_TTL_S = 60.0
 MEMBERS_PAGE = 200
+NAMES_TTL_S = 3600.0
 
 
 class SlackPeople:
@@ -25,6 +26,7 @@ class SlackPeople:
         self._client = client
         self._ttl = members_ttl_s
         self._members: dict[str, tuple[float, frozenset[str]]] = {}
+        self._names: dict[str, tuple[float, str]] = {}
         self._lock = threading.Lock()
 
     def _user(self, user: str) -> dict[str, Any]:
@@ -44,6 +46,30 @@ class SlackPeople:
     def is_person(self, user: str) -> bool:
         info = self._user(user)
         return bool(info.get("id")) and not info.get("deleted") and not info.get("is_bot")
+
+    def name_of(self, user: str) -> str:
+        """What Slack shows for a person (display name, real name, handle), or their id when unknown.
+
+        Kept for an hour: a long thread names the same few people again and again.
+        """
+        with self._lock:
+            cached = self._names.get(user)
+        if cached and time.monotonic() - cached[0] < NAMES_TTL_S:
+            return cached[1]
+        info = self._user(user)
+        if not info:
+            return user  # not cached: the lookup failed, the next one may not
+        profile = info.get("profile") or {}
+        name = str(
+            profile.get("display_name")
+            or profile.get("real_name")
+            or info.get("real_name")
+            or info.get("name")
+            or user
+        )
+        with self._lock:
+            self._names[user] = (time.monotonic(), name)
+        return name
 
     def is_member(self, channel: str, user: str) -> bool:
         return user in self._channel_members(channel)

@@ -18,12 +18,13 @@ from slack_sdk.webhook import WebhookClient
 from bot import metrics
 from bot.adapters.llm import NOT_COVERED_MARK
 from bot.adapters.state_store import SqlStateStore
-from bot.domain.answering import Draft
+from bot.domain.answering import Draft, Scope
 from bot.domain.errors import InvalidQuestion, NotFound, OpsbotError
 from bot.domain.language import detect_language
 from bot.domain.models import Answer
 from bot.health import is_storage_failure
 from bot.services.answers import ANSWER_GONE, AnswerService
+from bot.services.gaps import GapService
 from bot.slack import blocks
 from bot.slack.request import SlackRequest
 
@@ -88,7 +89,9 @@ class SlackResponder:
         client: WebClient,
         workers: Executor,
         post_webhook: Callable[[str, dict[str, Any]], None] = post_to_response_url,
+        gaps: GapService | None = None,
     ) -> None:
+        self._gaps = gaps
         self._answers = answers
         self._answerer = answers.answerer
         self._state = state
@@ -131,11 +134,13 @@ class SlackResponder:
         with self._idle:
             return self._idle.wait_for(lambda: self._unfinished == 0, timeout)
 
-    def _answer(self, question: str, context: list[str] | None = None) -> tuple[Answer | None, str]:
-        """The answer, or the user-facing reason there is none."""
+    def _answer(
+        self, question: str, context: list[str] | None = None, collections: Scope = None
+    ) -> tuple[Answer | None, str]:
+        """The answer (from the channel's `collections`), or the user-facing reason there is none."""
         language = detect_language(question)
         try:
-            return self._answerer.answer(question, context), ""
+            return self._answerer.answer(question, context, collections), ""
         except InvalidQuestion as error:
             return None, blocks.error_text(language, str(error))
         except OpsbotError as error:
@@ -160,13 +165,13 @@ class SlackResponder:
     def answer_command(self, request: SlackRequest) -> None:
         """Private to the asker: the answer replaces the acknowledgement's working note, with a Share button."""
         response_url = request.response_url
-        answer, problem = self._answer(request.text)
+        answer, problem = self._answer(request.text, None, self._answers.scope_of(request.channel_id))
         if answer is None:
             self._post_webhook(
                 response_url, {"response_type": "ephemeral", "replace_original": True, "text": problem}
             )
             return
-        answer_id = self._record(answer, request.user_id)
+        answer_id = self._record(answer, request.user_id, request.channel_id)
         self._post_webhook(
             response_url,
             {
@@ -177,22 +182,33 @@ class SlackResponder:
             },
         )
 
-    def _record(self, answer: Answer, user_id: str) -> str | None:
+    def _record(self, answer: Answer, user_id: str, conversation: str | None = None) -> str | None:
         """Count the answer and keep it for Share and votes; None if it could not be saved.
 
-        A failed write never holds the answer back: it goes out without buttons, saying so.
+        A failed write never holds the answer back: it goes out without buttons, saying so. With the
+        `conversation` (channel) it was asked in, knowledge gaps are recorded afterwards, on the pool.
         """
         if answer.kind != "small_talk":
             metrics.ANSWERS.labels(covered=str(answer.covered).lower()).inc()
         if answer.note:  # only the extractive fallback for a failed LLM carries a note
             metrics.LLM_FALLBACKS.inc()
+        answer_id: str | None = None
         try:
-            return self._answers.keep(answer, user_id)
+            answer_id = self._answers.keep(answer, user_id)
         except Exception as error:
             if not is_storage_failure(error):
                 raise
             log.warning("answered, but the answer could not be saved")
-            return None
+        if conversation is not None and self._gaps is not None:
+            self._note(self._gaps.note_answer, answer, answer_id, user_id, conversation)
+        return answer_id
+
+    def _note(self, record: Callable[..., None], *args: Any) -> None:
+        """Knowledge-gap bookkeeping runs after the reply on the pool, and can never cost the reply."""
+        try:
+            self.submit(record, *args)
+        except Exception as error:
+            log.warning("could not queue knowledge-gap recording: %s", type(error).__name__)
 
     # -- direct messages and mentions -----------------------------------------------------------
 
@@ -208,7 +224,7 @@ class SlackResponder:
         try:
             reply_to = thread_ts or ts
             context = self._earlier_questions(channel, thread_ts, ts) if thread_ts else []
-            prepared, problem = self._prepare(question, context)
+            prepared, problem = self._prepare(question, context, self._answers.scope_of(channel))
             if isinstance(prepared, Draft):
                 prepared = self._stream(prepared, channel, reply_to, user_id, team_id)
             if prepared is None and problem:
@@ -220,16 +236,18 @@ class SlackResponder:
         finally:
             self._react("reactions_remove", channel, ts)
 
-    def _prepare(self, question: str, context: list[str]) -> tuple[Answer | Draft | None, str]:
+    def _prepare(
+        self, question: str, context: list[str], collections: Scope = None
+    ) -> tuple[Answer | Draft | None, str]:
         if not self._answerer.writes_with_llm:
-            return self._answer(question, context)
+            return self._answer(question, context, collections)
         language = detect_language(question)
         try:
-            return self._answerer.prepare(question, context), ""
+            return self._answerer.prepare(question, context, collections), ""
         except InvalidQuestion as error:
             return None, blocks.error_text(language, str(error))
         except Exception:
-            return self._answer(question, context)
+            return self._answer(question, context, collections)
 
     def mark_answered(self, claims: list[str]) -> None:
         try:
@@ -239,7 +257,7 @@ class SlackResponder:
                 raise
 
     def _post_answer(self, answer: Answer, channel: str, thread_ts: str, user_id: str) -> None:
-        answer_id = self._record(answer, user_id)
+        answer_id = self._record(answer, user_id, channel)
         self._client.chat_postMessage(
             channel=channel,
             thread_ts=thread_ts,
@@ -278,7 +296,7 @@ class SlackResponder:
                 if safe_text := guard.feed(piece):
                     streamer.append(markdown_text=safe_text)
             answer = self._answerer.finish(draft, text)
-            answer_id = self._record(answer, user_id)
+            answer_id = self._record(answer, user_id, channel)
             if answer.kind == "answer" and not answer.note:
                 streamer.stop(
                     markdown_text=guard.flush() or None,
@@ -372,6 +390,8 @@ class SlackResponder:
     def record_vote(self, request: SlackRequest, answer_id: str, vote: str) -> None:
         """Only a vote on an answer that exists is thanked; otherwise the user is told it was not kept."""
         self._answers.vote(answer_id, request.user_id, vote)
+        if self._gaps is not None:
+            self._note(self._gaps.note_vote, answer_id, request.user_id, request.channel_id, vote)
         thanks = "谢谢反馈!/ Thanks for the feedback!" + (
             " 👍" if vote == "up" else " 👎 We'll use it to improve."
         )

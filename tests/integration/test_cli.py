@@ -39,7 +39,7 @@ def test_ask_prints_a_cited_answer(settings: Settings) -> None:
     result = run(settings, "ask", "活动上线前怎么预热?")
     assert result.returncode == 0, result.stderr
     assert "告知" in result.stdout
-    assert "[1] 互联网运营大揭秘 › 活动运营 › 宣传推广    knowledge/playbook.md" in result.stdout
+    assert "[1] 〔手册〕互联网运营大揭秘 › 活动运营 › 宣传推广    knowledge/playbook.md" in result.stdout
     assert "Traceback" not in result.stderr
 
 
@@ -50,7 +50,8 @@ def test_ask_json_prints_one_object(settings: Settings) -> None:
     assert payload["question"] == "How do we warm users up before a launch?"
     first = payload["sources"][0]
     assert first["section"] == "互联网运营大揭秘 › 活动运营 › 宣传推广"
-    assert set(first) == {"source", "section", "text", "score"} and isinstance(first["score"], float)
+    assert set(first) == {"source", "collection", "section", "text", "score"}
+    assert first["collection"] == "手册" and isinstance(first["score"], float)
     scores = [source["score"] for source in payload["sources"]]
     assert scores == sorted(scores, reverse=True)
 

@@ -72,6 +72,13 @@ class FakeSlack:
         self.foreign_files: set[str] = set()
         self.bot_token = ""
         self.user_groups: dict[str, list[str]] = {}
+        # conversations.replies: replies per page (the parent heads every page, as Slack sends it),
+        # threads that are gone, and channels opsbot cannot read (channel → error, e.g. not_in_channel).
+        self.replies_page_size = 1000
+        self.missing_threads: set[tuple[str, str]] = set()
+        self.unreadable_channels: dict[str, str] = {}
+        # users.info names: id → display name (others get their id, lower-cased, as their handle).
+        self.names: dict[str, str] = {}
         self._faults: dict[str, list[str]] = {}
         self._stopping = threading.Event()
         self._ts = itertools.count(1)
@@ -218,9 +225,16 @@ class FakeSlack:
             }
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": ts}
+        if method in ("conversations.replies", "chat.getPermalink") and (
+            params.get("channel") in self.unreadable_channels
+        ):
+            return {"ok": False, "error": self.unreadable_channels[str(params["channel"])]}
         if method == "conversations.replies":
-            key = (str(params.get("channel")), str(params.get("ts")))
-            return {"ok": True, "messages": self.thread_messages.get(key, []), "has_more": False}
+            return self._replies(params)
+        if method == "chat.getPermalink":
+            channel, message = str(params.get("channel")), str(params.get("message_ts"))
+            link = f"https://test.slack.com/archives/{channel}/p{message.replace('.', '')}"
+            return {"ok": True, "channel": channel, "permalink": link}
         if method == "apps.connections.open":
             return {"ok": True, "url": self.socket_url}
         if method == "users.info":
@@ -271,6 +285,24 @@ class FakeSlack:
         _, mimetype, data = self.files[file_id]
         return 200, data, mimetype
 
+    def _replies(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Pages of `replies_page_size` (or the smaller `limit`) replies, each under the parent message."""
+        key = (str(params.get("channel")), str(params.get("ts")))
+        if key in self.missing_threads:
+            return {"ok": False, "error": "thread_not_found"}
+        messages = self.thread_messages.get(key, [])
+        parent, replies = messages[:1], messages[1:]
+        size = max(1, min(int(params.get("limit") or 1000), self.replies_page_size))
+        start = int(params.get("cursor") or 0)
+        end = start + max(size - 1, 1)
+        cursor = str(end) if end < len(replies) else ""
+        return {
+            "ok": True,
+            "messages": parent + replies[start:end],
+            "has_more": bool(cursor),
+            "response_metadata": {"next_cursor": cursor},
+        }
+
     def _user(self, user: str) -> dict[str, Any]:
         if user in self.unknown_users:
             return {"ok": False, "error": "user_not_found"}
@@ -282,6 +314,8 @@ class FakeSlack:
                 "is_admin": user.startswith("U0ADMIN"),
                 "deleted": user in self.deleted_users,
                 "is_bot": user in self.bot_users or user == BOT_USER_ID,
+                "name": user.lower(),
+                "profile": {"display_name": self.names.get(user, "")},
             },
         }
 

@@ -253,9 +253,9 @@ def test_docs_lists_what_was_learned_and_its_owner_or_an_editor_removes_and_rest
     listing = bot.slack.responses("docs")[0]
     assert PLAN_TITLE in str(listing["blocks"]) and "knowledge/playbook.md" not in str(listing["blocks"])
     assert "playbook.md" in str(listing["blocks"])  # listed as read-only
-    (button,) = [b["accessory"] for b in listing["blocks"] if b.get("accessory")]
-    assert button["action_id"] == "knowledge_remove"
-    source_id = button["value"]
+    (menu,) = [b["accessory"] for b in listing["blocks"] if b.get("accessory")]
+    assert menu["action_id"] == "knowledge_entry"  # Replace, Remove
+    source_id = menu["options"][-1]["value"].removeprefix("remove:")
 
     def cites_the_plan(ts: str, event_id: str) -> bool:
         asked = {"type": "message", "channel_type": "im", "channel": "D0ASKER", "user": "U0ASKER",

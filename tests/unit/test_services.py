@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.domain.answering import Answerer, Retrieval
+from bot.domain.answering import Answerer, Retrieval, Scope
 from bot.domain.checklists import Campaign, Checklist, ChecklistItem, Stage
 from bot.domain.clock import FixedClock
 from bot.domain.errors import NotAllowed, NotFound
@@ -138,7 +138,7 @@ def test_a_review_is_saved_only_for_an_existing_campaign() -> None:
 
 
 class OnePassage:
-    def retrieve(self, question: str, limit: int) -> Retrieval:
+    def retrieve(self, question: str, limit: int, collections: Scope = None) -> Retrieval:
         chunk = Chunk(
             "c1", "knowledge/playbook.md", "互联网运营大揭秘 › 活动运营 › 宣传推广", "活动预热非常重要。"
         )

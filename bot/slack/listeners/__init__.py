@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.slack.listeners import actions, checklist_actions, commands, events
+from bot.slack.listeners import actions, checklist_actions, commands, events, gaps, knowledge, shortcuts
 from bot.slack.listeners.context import Services
 
 
@@ -13,3 +13,6 @@ def register(app: App, services: Services) -> None:
     events.register(app, services)
     actions.register(app, services)
     checklist_actions.register(app, services)
+    knowledge.register(app, services)
+    shortcuts.register(app, services)
+    gaps.register(app, services)

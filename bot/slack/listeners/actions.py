@@ -23,9 +23,11 @@ def register(app: App, services: Services) -> None:
     def handle_vote(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
         vote = "up" if action["action_id"] == "feedback_up" else "down"
-        services.submit(
-            responder.record_vote, SlackRequest.from_action(body), str(action.get("value") or ""), vote
-        )
+        request, answer_id = SlackRequest.from_action(body), str(action.get("value") or "")
+        services.submit(responder.record_vote, request, answer_id, vote)
+        if vote == "down" and services.gaps is not None:
+            # The optional reason's modal opens here: the trigger_id lives 3 seconds.
+            services.replier.run(services.gaps.ask_reason, request, answer_id)
 
     @app.action(re.compile(r"^pick_section_\d+$"))
     def handle_pick(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:

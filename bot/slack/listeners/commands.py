@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App
 
+from bot.domain.errors import OpsbotError
 from bot.domain.language import detect_language
 from bot.slack import blocks
 from bot.slack.listeners.context import Services
@@ -23,6 +25,7 @@ class Route:
     """Which unit of work a subcommand runs, and what the acknowledgement says meanwhile."""
 
     work: Callable[[Services], Callable[..., None]]
+    # None, or an empty text, acknowledges silently (a modal about to open needs no "working…").
     ack_text: Callable[[str], str] | None = None
     needs_argument: bool = True
 
@@ -39,9 +42,29 @@ ROUTES: dict[str, Route] = {
     "remind": Route(lambda s: s.reminders.create),
     "reminders": Route(lambda s: s.reminders.list_for, needs_argument=False),
     "review": Route(lambda s: s.reminders.review_by_hand),
-    "learn": Route(lambda s: s.knowledge.learn_page, lambda _: LEARNING),
+    # `/ops learn https://…` reads a page; `/ops learn` alone opens the upload form.
+    "learn": Route(lambda s: s.knowledge.learn, lambda text: LEARNING if text else "", needs_argument=False),
     "docs": Route(lambda s: s.knowledge.list_docs, needs_argument=False),
+    "scope add": Route(lambda s: partial(_scope, s, "add")),
+    "scope remove": Route(lambda s: partial(_scope, s, "remove")),
+    "scope clear": Route(lambda s: partial(_scope, s, "clear")),
+    "scope": Route(lambda s: partial(_scope, s, "show"), needs_argument=False),
+    "gaps": Route(lambda s: partial(_gaps, s), needs_argument=False),
 }
+
+
+def _gaps(services: Services, request: SlackRequest) -> None:
+    """`/ops gaps`: the open knowledge gaps, privately."""
+    if services.gaps is None:  # bootstrap_slack always wires it; a partial test app may not
+        raise OpsbotError("这个 opsbot 没有启用知识缺口。 / Knowledge gaps are not enabled here.")
+    services.gaps.list_gaps(request)
+
+
+def _scope(services: Services, action: str, request: SlackRequest) -> None:
+    """`/ops scope …` on the worker thread, where a missing piece becomes a private reply."""
+    if services.scopes is None:  # bootstrap_slack always wires it; a partial test app may not
+        raise OpsbotError("这个 opsbot 没有启用频道范围。 / Channel scopes are not enabled here.")
+    getattr(services.scopes, action)(request)
 
 
 def route(name: str, argument: str) -> tuple[Route, str] | None:
@@ -68,8 +91,9 @@ def register(app: App, services: Services) -> None:
             ack(text=blocks.help_text(command_name), blocks=blocks.help_blocks(command_name, unknown))
             return
         chosen, text = found
-        if chosen.ack_text is not None:
-            ack(response_type="ephemeral", text=chosen.ack_text(text))
+        working = chosen.ack_text(text) if chosen.ack_text is not None else ""
+        if working:
+            ack(response_type="ephemeral", text=working)
         else:
             ack()
         services.submit(chosen.work(services), SlackRequest.from_command(command).with_text(text))

@@ -9,12 +9,15 @@ from typing import Any
 from bot.adapters.state_store import SqlStateStore
 from bot.settings import Settings
 from bot.slack.checklists import ChecklistResponder
+from bot.slack.gaps import GapResponder
 from bot.slack.knowledge import KnowledgeResponder
 from bot.slack.reminders import ReminderResponder
 from bot.slack.replies import Replier
 from bot.slack.request import SlackRequest
 from bot.slack.responder import SlackResponder
 from bot.slack.reviews import ReviewResponder
+from bot.slack.scopes import ScopeResponder
+from bot.slack.threads import ThreadSaver
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,12 @@ class Services:
     reviews: ReviewResponder
     replier: Replier
     knowledge: KnowledgeResponder
+    # The "Save to knowledge" message shortcut; None where it is not wired (it then is not registered).
+    threads: ThreadSaver | None = None
+    # `/ops scope …`; None where it is not wired (its subcommands then answer that it is unavailable).
+    scopes: ScopeResponder | None = None
+    # `/ops gaps`, **Answer this** and the 👎 reason modal; None where it is not wired.
+    gaps: GapResponder | None = None
 
     def submit(self, work: Callable[..., None], request: SlackRequest, *args: Any) -> None:
         """Run after the ack on a worker thread; a user's mistake is answered by `Replier.run`."""
