@@ -22,13 +22,17 @@ log = logging.getLogger(__name__)
 
 # How often a search first asks the database whether another process added a source (one cheap query).
 CATCH_UP_SECONDS = 2.0
+# How long a search waits for that re-index before answering from the index already loaded: a review or
+# a thread is in by then, while a 50-page PDF (minutes of embedding) never holds answers back.
+CATCH_UP_WAIT_SECONDS = 2.0
 
 
 class KnowledgeBase:
     """Indexes on first use, reloads after every re-index, and rebuilds an index only when it is corrupt.
 
     With a source catalog (the database) attached, a search notices sources that other processes
-    added or removed and re-indexes before answering, at most once every CATCH_UP_SECONDS.
+    added or removed, at most once every CATCH_UP_SECONDS, and re-indexes on a background thread; it
+    waits for that at most CATCH_UP_WAIT_SECONDS, then answers from the index already loaded.
 
     With an embedded store, `snapshot` is its read cache: every write here marks it stale and every
     full read refreshes it. With `answer_from_snapshot`, an index that needs no writes is loaded from
@@ -58,6 +62,8 @@ class KnowledgeBase:
         self._next_check = 0.0
         self._searcher: HybridSearcher | None = None
         self._lock = threading.Lock()
+        self._catch_up_guard = threading.Lock()
+        self._catching_up: threading.Thread | None = None
         add_domain_words(glossary.playbook_words())
 
     def attach_sources(self, sources: SourceCatalog) -> None:
@@ -141,10 +147,12 @@ class KnowledgeBase:
         self._snapshot.write(records, generation)
         return report, records
 
-    def catch_up(self) -> bool:
-        """Re-index if the database's sources changed since the last refresh; True if it did.
+    def catch_up(self, wait_s: float = CATCH_UP_WAIT_SECONDS) -> bool:
+        """Re-index if the database's sources changed since the last refresh; True if that is done.
 
-        A database that cannot be reached leaves the loaded index in use: answers go on.
+        The re-index runs on one background thread and this waits for it at most `wait_s`, so a long
+        document being embedded (here or by another process's learning) never stalls answers. A database
+        that cannot be reached leaves the loaded index in use: answers go on.
         """
         if self._sources is None or self._searcher is None or time.monotonic() < self._next_check:
             return False
@@ -155,12 +163,21 @@ class KnowledgeBase:
         except Exception as error:  # the database is down: answer from what is loaded
             log.warning("could not check for new knowledge sources: %s", type(error).__name__)
             return False
+        with self._catch_up_guard:
+            running = self._catching_up
+            if running is None or not running.is_alive():
+                running = threading.Thread(target=self._refresh_in_background, name="knowledge-catch-up")
+                running.daemon = True
+                self._catching_up = running
+                running.start()
+        running.join(wait_s)
+        return not running.is_alive()
+
+    def _refresh_in_background(self) -> None:
         try:
             self.refresh()
         except Exception as error:  # keep answering from the loaded index; the next check retries
             log.warning("could not index new knowledge sources: %s", error)
-            return False
-        return True
 
     @property
     def searcher(self) -> HybridSearcher:
