@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 import time
@@ -10,10 +11,30 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
+from bot.adapters.database import make_engine
+from bot.adapters.migrate import upgrade
+from tests.postgres import own_postgres_database
 from tests.slack.conftest import free_port
 
 CHROMA = Path(sys.executable).parent / "chroma"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def migrated_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A state database of the test's own at the latest revision: SQLite, and PostgreSQL when the
+    test server is there (OPSBOT_TEST_DATABASE_URL; skipped otherwise)."""
+    with contextlib.ExitStack() as stack:
+        url = (
+            f"sqlite:///{tmp_path / 'state.sqlite3'}"
+            if request.param == "sqlite"
+            else stack.enter_context(own_postgres_database())
+        )
+        engine = make_engine(url)
+        upgrade(engine)
+        yield engine
+        engine.dispose()
 
 
 @pytest.fixture

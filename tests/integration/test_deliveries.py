@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import ExitStack
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -65,19 +62,10 @@ def test_claims_race_once_on_postgresql() -> None:
             engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlDeliveries]:
+@pytest.fixture
+def store(migrated_engine: Engine) -> SqlDeliveries:
     """The delivery store on a migrated database of the test's own."""
-    with ExitStack() as stack:
-        url = (
-            f"sqlite:///{tmp_path / 'state.sqlite3'}"
-            if request.param == "sqlite"
-            else stack.enter_context(own_postgres_database())
-        )
-        engine = make_engine(url)
-        upgrade(engine)
-        yield SqlDeliveries(engine)
-        engine.dispose()
+    return SqlDeliveries(migrated_engine)
 
 
 def test_housekeeping_forgets_only_finished_deliveries_that_are_old(store: SqlDeliveries) -> None:

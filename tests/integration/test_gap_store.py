@@ -4,33 +4,18 @@ a group resolved once, and an asker claimed for telling by exactly one of many r
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import ExitStack
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
-from bot.adapters.database import make_engine
 from bot.adapters.gap_store import SqlGapStore
-from bot.adapters.migrate import upgrade
 from bot.adapters.state_store import SqlStateStore
 from bot.domain.gaps import NOT_COVERED, THUMBS_DOWN
-from tests.postgres import own_postgres_database
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    with ExitStack() as stack:
-        url = (
-            f"sqlite:///{tmp_path / 'state.sqlite3'}"
-            if request.param == "sqlite"
-            else stack.enter_context(own_postgres_database())
-        )
-        engine = make_engine(url)
-        upgrade(engine)
-        yield engine
-        engine.dispose()
+@pytest.fixture
+def engine(migrated_engine: Engine) -> Engine:
+    return migrated_engine
 
 
 def test_a_reason_goes_on_the_voters_own_thumbs_down_and_its_gap(engine: Engine) -> None:

@@ -3,38 +3,23 @@ over the last 30 days, on SQLite and (with OPSBOT_TEST_DATABASE_URL) PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
 
-from bot.adapters.database import make_engine
 from bot.adapters.knowledge_usage import SqlKnowledgeUsage
-from bot.adapters.migrate import upgrade
 from bot.adapters.schema import answer_citations
 from bot.adapters.state_store import SqlStateStore
 from bot.services.ports import SourceUsage
-from tests.postgres import own_postgres_database
 
 DAY = 86400.0
 NOW = 1_800_000_000.0
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        built = make_engine(f"sqlite:///{tmp_path}/state.sqlite3")
-        upgrade(built)
-        yield built
-        built.dispose()
-        return
-    with own_postgres_database() as url:
-        built = make_engine(url)
-        upgrade(built)
-        yield built
-        built.dispose()
+@pytest.fixture
+def engine(migrated_engine: Engine) -> Engine:
+    return migrated_engine
 
 
 def cited(*sources: tuple[str, str]) -> dict[str, Any]:

@@ -2,32 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import ExitStack
-from pathlib import Path
-
 import pytest
 from sqlalchemy import Engine
 
-from bot.adapters.database import make_engine
-from bot.adapters.migrate import upgrade
 from bot.adapters.scope_store import SqlChannelScopes
 from bot.services.ports import ChannelScope
-from tests.postgres import own_postgres_database
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    with ExitStack() as stack:
-        url = (
-            f"sqlite:///{tmp_path / 'state.sqlite3'}"
-            if request.param == "sqlite"
-            else stack.enter_context(own_postgres_database())
-        )
-        engine = make_engine(url)
-        upgrade(engine)
-        yield engine
-        engine.dispose()
+@pytest.fixture
+def engine(migrated_engine: Engine) -> Engine:
+    return migrated_engine
 
 
 def test_a_channels_collections_are_added_once_removed_and_cleared(engine: Engine) -> None:
