@@ -19,7 +19,7 @@ from bot.domain.sources import inline_text
 from bot.services.gaps import MAX_REASON_CHARS, GapService, KnowledgeWriter
 from bot.slack.blocks import safe
 from bot.slack.replies import Replier
-from bot.slack.request import SlackRequest
+from bot.slack.request import SlackRequest, field_errors, view_metadata
 
 log = logging.getLogger(__name__)
 
@@ -150,11 +150,7 @@ def _value(view: dict[str, Any], block: str) -> str:
 
 
 def _gap_ids(view: dict[str, Any]) -> list[int]:
-    try:
-        metadata = json.loads(str(view.get("private_metadata") or ""))
-    except ValueError:
-        return []
-    ids = metadata.get("gaps") if isinstance(metadata, dict) else None
+    ids = view_metadata(view).get("gaps")
     return [int(i) for i in ids if isinstance(i, int)] if isinstance(ids, list) else []
 
 
@@ -199,7 +195,7 @@ class GapResponder:
             errors["title"] = "请填写标题 / Please give a title."
         if not _value(view, "body").strip():
             errors["body"] = "请填写回答 / Please write the answer."
-        return {"response_action": "errors", "errors": errors} if errors else None
+        return field_errors(errors) if errors else None
 
     def save_answer(self, request: SlackRequest, view: dict[str, Any]) -> None:
         answered = self.service.answer(

@@ -11,6 +11,7 @@ from bot.domain.sources import DOCUMENT, REVIEW, THREAD, KnowledgeSource
 from bot.services.knowledge import COLLECTION_CHARS, RESTORE_WINDOW_S
 from bot.services.ports import SourceUsage
 from bot.slack.blocks import safe
+from bot.slack.request import field_errors, view_metadata
 
 # Slack allows 50 blocks in a message: a header, the newest entries (one block each), a line saying
 # how many more there are, and one block for the playbook files.
@@ -204,13 +205,8 @@ def submitted_collection(view: dict[str, Any]) -> str:
 
 def modal_metadata(view: dict[str, Any]) -> dict[str, str]:
     """What the modal was opened for; empty when the metadata is not ours."""
-    try:
-        metadata = json.loads(str(view.get("private_metadata") or ""))
-    except ValueError:
-        return {}
-    return {str(k): str(v) for k, v in metadata.items()} if isinstance(metadata, dict) else {}
+    return {str(k): str(v) for k, v in view_metadata(view).items()}
 
 
 def field_error(block_id: str, message: str) -> dict[str, Any]:
-    """Slack's `response_action: errors`: the message under one field, and the modal stays open."""
-    return {"response_action": "errors", "errors": {block_id: message[:150]}}
+    return field_errors({block_id: message})

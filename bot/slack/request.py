@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -76,3 +77,20 @@ class SlackRequest:
             response_url=str(body.get("response_url") or ""),
             trigger_id=str(body.get("trigger_id") or ""),
         )
+
+
+def view_metadata(view: dict[str, Any]) -> dict[str, Any]:
+    """What a modal was opened for (its `private_metadata`, JSON we wrote); empty when it is not ours."""
+    try:
+        metadata = json.loads(str(view.get("private_metadata") or ""))
+    except ValueError:
+        return {}
+    return metadata if isinstance(metadata, dict) else {}
+
+
+def field_errors(errors: dict[str, str]) -> dict[str, Any]:
+    """Slack's `response_action: errors`: each message under its field, and the modal stays open."""
+    return {
+        "response_action": "errors",
+        "errors": {block: message[:150] for block, message in errors.items()},
+    }

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from bot.domain.errors import OpsbotError
 from bot.services.reviews import ReviewService
 from bot.slack.blocks import safe
-from bot.slack.request import SlackRequest
+from bot.slack.request import SlackRequest, field_errors, view_metadata
 
 CALLBACK_ID = "review_submit"
 
@@ -31,19 +31,14 @@ def submitted_answers(view: dict[str, Any]) -> list[tuple[str, str]]:
 
 def reviewed_campaign(view: dict[str, Any]) -> tuple[str, str]:
     """(campaign id, channel) the modal was opened for; ("", "") when the metadata is not ours."""
-    try:
-        metadata = json.loads(str(view.get("private_metadata") or ""))
-    except ValueError:
-        return "", ""
-    if not isinstance(metadata, dict):
-        return "", ""
+    metadata = view_metadata(view)
     return str(metadata.get("campaign") or ""), str(metadata.get("channel") or "")
 
 
 def modal_errors(view: dict[str, Any], message: str) -> dict[str, Any]:
     """Slack's `response_action: errors` shows the message under the modal's first field."""
     first = next((b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"), "q0")
-    return {"response_action": "errors", "errors": {first: message[:150]}}
+    return field_errors({first: message})
 
 
 class ReviewResponder:

@@ -27,7 +27,7 @@ from bot.domain.threads import (
 from bot.services.knowledge import KnowledgeService, collection_from
 from bot.slack.blocks import safe
 from bot.slack.replies import Replier
-from bot.slack.request import SlackRequest
+from bot.slack.request import SlackRequest, field_errors, view_metadata
 
 log = logging.getLogger(__name__)
 
@@ -68,12 +68,7 @@ class Names(Protocol):
 
 def thread_of(view: dict[str, Any]) -> tuple[str, str]:
     """(channel, thread ts) the modal was opened for; ("", "") when the metadata is not ours."""
-    try:
-        metadata = json.loads(str(view.get("private_metadata") or ""))
-    except ValueError:
-        return "", ""
-    if not isinstance(metadata, dict):
-        return "", ""
+    metadata = view_metadata(view)
     return str(metadata.get("channel") or ""), str(metadata.get("thread_ts") or "")
 
 
@@ -211,13 +206,13 @@ class ThreadSaver:
         """Checked before the acknowledgement, so the modal stays open with the mistake shown."""
         title, _, collection = submitted_fields(view)
         if not all(thread_of(view)):
-            return {"response_action": "errors", "errors": {"title": NOT_OUR_MODAL}}
+            return field_errors({"title": NOT_OUR_MODAL})
         if not title:
-            return {"response_action": "errors", "errors": {"title": NO_TITLE}}
+            return field_errors({"title": NO_TITLE})
         try:
             collection_from(collection)
         except OpsbotError as error:
-            return {"response_action": "errors", "errors": {"collection": str(error)[:150]}}
+            return field_errors({"collection": str(error)})
         return None
 
     def save(self, request: SlackRequest, view: dict[str, Any]) -> None:
