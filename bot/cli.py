@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, TextIO
 from pydantic import ValidationError
 
 from bot.domain.dates import InvalidDate
-from bot.domain.drafting import ChecklistError, parse_request
 from bot.domain.errors import InvalidQuestion, OpsbotError
 from bot.domain.extractive import format_citation
 from bot.domain.models import Answer
@@ -49,6 +48,13 @@ def _parser() -> argparse.ArgumentParser:
     output = checklist.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print the checklist as JSON")
     output.add_argument("--markdown", action="store_true", help="print the checklist as Markdown")
+    when = commands.add_parser("when", help="what a reminder phrase would do: its next firings")
+    when.add_argument(
+        "phrase", help='e.g. "me to submit the report at 3pm every day" or "每月15号上午10点 对账"'
+    )
+    when.add_argument("--now", help="read as if it were this moment (ISO-8601; default: now)")
+    when.add_argument("--tz", help="the creator's time zone (default OPSBOT_TIMEZONE)")
+    when.add_argument("--json", action="store_true", help="print one JSON object")
     commands.add_parser("migrate", help="upgrade the state database (DATABASE_URL) to this version")
     serve = commands.add_parser("serve", help="run the Slack bot (Socket Mode if SLACK_APP_TOKEN is set)")
     serve.add_argument("--port", type=int, help="HTTP port (default $PORT or 3000)")
@@ -118,6 +124,7 @@ def _ask_batch(answer: Callable[[str], Answer], stream: TextIO, as_json: bool, o
 
 def _checklist(container: Container, args: argparse.Namespace, out: TextIO) -> int:
     from bot.domain.dates import parse_date
+    from bot.domain.drafting import parse_request
     from bot.domain.spaces import normalize_spaces
 
     today = container.clock.today()
@@ -220,6 +227,14 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, out: Te
         return _serve(settings, args.port, args.http)
     if args.command == "migrate":
         return _migrate(settings, out)
+    if args.command == "when":
+        from bot.when_command import run_when
+
+        return run_when(
+            args.phrase, args.now, args.tz or settings.timezone, settings.holidays_file, args.json, out
+        )
+    from bot.domain.drafting import ChecklistError  # its checklist template is slow to load: not for `when`
+
     try:
         from bot.container import bootstrap
 

@@ -25,6 +25,7 @@ CN_NUMERAL = "[零〇一二两三四五六七八九十百千]+"
 _MONTHS = {"january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7, "august": 8,
            "september": 9, "october": 10, "november": 11, "december": 12, "sept": 9}  # fmt: skip
 _MONTHS.update({name[:3]: number for name, number in list(_MONTHS.items())})
+MONTHS = _MONTHS  # month names and their three-letter forms → 1–12
 # Years searched for the next occurrence of a month and day: enough to reach the next 29 February.
 _YEARS_AHEAD = 8
 

@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.domain.when import EVERY_DAY, MONDAY_TO_FRIDAY, OneOff, Recurring, Schedule
+from bot.domain.recurrence import EVERY_DAY, LAST, MONDAY_TO_FRIDAY, OneOff, Recurring, Schedule
+from bot.domain.recurrence import due_on as due_on  # where the adapters import it from
 from bot.domain.working_days import WorkCalendar, shift_workdays
 
 # Campaign reminders: evaluation the next working day after the end, the review (复盘) three after.
@@ -33,36 +34,36 @@ class Reminder:
     status: str = "active"  # active | done | cancelled | missed | failed
 
 
+_MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+                "October", "November", "December"]  # fmt: skip
+_NTH_NAMES = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
+
+
 def schedule_to_json(schedule: Schedule) -> dict[str, Any]:
+    """A recurring schedule is written as its RRULE; `workdays_only` is China's calendar beside it."""
     if isinstance(schedule, OneOff):
         return {"type": "once", "at": schedule.at.isoformat()}
     return {
         "type": "recurring",
-        "weekdays": sorted(schedule.weekdays),
-        "at": schedule.at.strftime("%H:%M"),
+        "rule": schedule.rule,
         "workdays_only": schedule.workdays_only,
         "label": schedule.label,
     }
 
 
 def schedule_from_json(data: dict[str, Any]) -> Schedule:
-    """Reads every form ever stored; Recurring itself reads old Monday–Friday working-day rows."""
+    """Reads every form ever stored: the RRULE, and the weekdays-and-time rows written before it
+    (Recurring itself reads old Monday–Friday working-day rows)."""
     if data["type"] == "once":
         return OneOff(datetime.fromisoformat(data["at"]))
+    if "rule" in data:
+        return Recurring(
+            workdays_only=bool(data["workdays_only"]), label=data.get("label", ""), rule=data["rule"]
+        )
     hour, minute = (int(part) for part in data["at"].split(":"))
     return Recurring(
         frozenset(data["weekdays"]), time(hour, minute), bool(data["workdays_only"]), data.get("label", "")
     )
-
-
-def due_on(day: date, at: time, zone: ZoneInfo) -> datetime:
-    """The instant a daily time falls on `day` in `zone`, as the clock on the wall shows it.
-
-    A time that happens twice (the hour repeated when daylight saving ends) is due the first time; a
-    time that never happens (skipped when clocks go forward) is due when it would have, which the
-    wall clock shows an hour later. APScheduler's CronTrigger fires at these same instants.
-    """
-    return datetime.combine(day, at, tzinfo=zone).astimezone(UTC).astimezone(zone)
 
 
 def _local(moment: datetime, timezone: str) -> datetime:
@@ -78,6 +79,9 @@ def describe(schedule: Schedule, timezone: str) -> str:
         return f"{_local(schedule.at, timezone):%Y-%m-%d %H:%M} ({timezone})"
     days = sorted(schedule.weekdays)
     skipping = ", skipping holidays / 跳过节假日" if schedule.workdays_only else ""
+    rule = schedule.parts
+    if not days:
+        return f"{_monthly_or_yearly(schedule)} {schedule.at:%H:%M}{'' if rule.last_of_month else skipping} ({timezone})"
     if schedule.every_working_day:
         when, skipping = "Every working day / 每个工作日 (China's calendar)", ""
     elif schedule.weekdays == EVERY_DAY:
@@ -87,6 +91,21 @@ def describe(schedule: Schedule, timezone: str) -> str:
     else:
         when = "Every " + ", ".join(_DAY_NAMES[day] for day in days)
     return f"{when} {schedule.at:%H:%M}{skipping} ({timezone})"
+
+
+def _monthly_or_yearly(schedule: Recurring) -> str:
+    rule = schedule.parts
+    if rule.interval > 1:
+        return f"Every other week on {', '.join(_DAY_NAMES[day] for day in sorted(rule.weekdays))}"
+    if rule.last_of_month:
+        return "Every month on the last working day / 每月最后一个工作日 (China's calendar)"
+    if rule.nth is not None:
+        return f"Every month on the {_NTH_NAMES[rule.nth]} {', '.join(_DAY_NAMES[d] for d in sorted(rule.weekdays))}"
+    if rule.freq == "YEARLY" and rule.month is not None:
+        return f"Every year on {_MONTH_NAMES[rule.month - 1]} {rule.month_day}"
+    if rule.month_day == LAST:
+        return "Every month on the last day / 每月最后一天"
+    return f"Every month on day {rule.month_day} / 每月{rule.month_day}号"
 
 
 def may_cancel(reminder: Reminder, user: str, user_is_admin: bool, user_is_member: bool = False) -> bool:

@@ -11,6 +11,7 @@ from bot.domain.dates import (
     CN_NUMERAL,
     CN_WEEKDAYS,
     EN_DAY_NAMES,
+    MONTHS,
     WEEKDAYS,
     InvalidDate,
     date_after_time,
@@ -18,56 +19,29 @@ from bot.domain.dates import (
     parse_date,
     read_number,
 )
-from bot.domain.errors import OpsbotError
+from bot.domain.recurrence import EVERY_DAY as EVERY_DAY  # callers import the schedule types from here
+from bot.domain.recurrence import MONDAY_TO_FRIDAY as MONDAY_TO_FRIDAY
+from bot.domain.recurrence import OneOff as OneOff
+from bot.domain.recurrence import Recurring as Recurring
+from bot.domain.recurrence import Rule, due_on
+from bot.domain.recurrence import Schedule as Schedule
+from bot.domain.repeats import NoDayNamed, Repeat, UnclearRepeat, read_repeat
+from bot.domain.said_times import (
+    EXAMPLES,
+    TimeOfDay,
+    month_words,
+    names_a_day_of_month,
+    part_of_day,
+    time_of_day,
+)
+from bot.domain.said_times import (
+    InvalidWhen as InvalidWhen,  # where callers import it from
+)
 from bot.domain.spaces import normalize_spaces
 
-EXAMPLES = (
-    "例如 / e.g.: in 10 minutes · 10分钟后 · tomorrow 9am · 明天上午9点 · 下周一 10:00 · "
-    "2026-12-05 09:00 · every Friday 16:00 · 每周五下午4点 · every weekday 9:30"
-)
 # Further ahead than this is a typo (9999-12-31) or a date no one will be around to see posted.
 MAX_YEARS_AHEAD = 5
 MAX_AHEAD = timedelta(days=365 * MAX_YEARS_AHEAD + 1)
-EVERY_DAY = frozenset(range(7))
-MONDAY_TO_FRIDAY = frozenset(range(5))
-
-
-class InvalidWhen(OpsbotError):
-    """A time that cannot be read, is in the past or too far ahead, or could mean two things."""
-
-
-@dataclass(frozen=True)
-class OneOff:
-    at: datetime  # aware, in the creator's time zone
-
-
-@dataclass(frozen=True)
-class Recurring:
-    """Fires on `weekdays` at `at`; with `workdays_only` nothing is posted on China's days off.
-
-    The one rule for working days (README, "Holiday calendar"): "every weekday", "every workday",
-    "工作日" and "每个工作日" all mean China's official calendar, so every day of the week is a
-    candidate and the calendar decides: holidays are skipped and make-up workdays (调休, often a
-    Saturday) get their reminder. "every Friday … skip holidays" keeps its Friday and skips the
-    Fridays that are days off. Rows saved before weekdays and days off were kept apart stored
-    working days as Monday–Friday with `workdays_only`; that pair still means working days.
-    """
-
-    weekdays: frozenset[int]  # 0 = Monday
-    at: time
-    workdays_only: bool = False
-    label: str = ""
-
-    def __post_init__(self) -> None:
-        if self.workdays_only and self.weekdays == MONDAY_TO_FRIDAY:
-            object.__setattr__(self, "weekdays", EVERY_DAY)
-
-    @property
-    def every_working_day(self) -> bool:
-        return self.workdays_only and self.weekdays == EVERY_DAY
-
-
-Schedule = OneOff | Recurring
 
 
 @dataclass(frozen=True)
@@ -77,29 +51,12 @@ class ParsedReminder:
     skip_holidays: bool = field(default=False)
 
 
-@dataclass(frozen=True)
-class _TimeOfDay:
-    at: time
-    days_later: int  # 1 when midnight is said as the end of the day named: 晚上12点, midnight
-    rest: str
-
-
 _WORKING_DAY_WORDS = ("weekday", "workday", "working day", "business day")  # and their plurals
-_NIGHT = ("晚上", "夜里", "夜间", "半夜", "午夜", "深夜")
 _DAY_SECONDS = 86400
 _UNIT_SECONDS = ((("s", "秒"), 1), (("m", "分"), 60), (("h", "小时", "个小时", "钟头", "个钟头"), 3600),
                  (("d", "天"), _DAY_SECONDS))  # fmt: skip
 _WEEK_SECONDS = 7 * _DAY_SECONDS
 
-# Time of day, English and Chinese (a Chinese input method types the full-width colon "：").
-_TIME_EN = re.compile(r"^(?:at\s+)?(\d{1,2})(?:[:：](\d{2}))?\s*(am|pm)?\b", re.IGNORECASE)
-_TIME_CN = re.compile(
-    rf"^(凌晨|早上|早晨|清晨|上午|中午|下午|傍晚|{'|'.join(_NIGHT)})?\s*(\d{{1,2}}|{CN_NUMERAL})\s*[点:：时]"
-    rf"(?:(\d{{1,2}})分?|({CN_NUMERAL})分|({CN_NUMERAL})(?=\s|$|[,,。])|(半)|(一刻)|(三刻))?"
-)
-_NAMED_TIME = re.compile(
-    r"^(?:at\s+)?(noon|midday|midnight)\b|^(中午|午夜)(?!\s*[\d零〇一二两三四五六七八九十])", re.I
-)
 _SKIP = re.compile(
     r"\s*[,,]?\s*(skip(?:ping)?\s+(?:public\s+)?holidays|except\s+(?:on\s+)?holidays|跳过节假日|节假日跳过"
     r"|节假日除外)\s*",
@@ -109,8 +66,24 @@ _RELATIVE_EN = re.compile(
     r"^in\s+(\d+|an?|one)\s*(seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?)\b", re.IGNORECASE
 )
 _RELATIVE_CN = re.compile(
-    rf"^(\d+|{CN_NUMERAL}|半)\s*(秒钟|秒|分钟|分|个小时|小时|个钟头|钟头|天|周|个星期|星期)(后|以后|之后)"
+    rf"^(\d+|{CN_NUMERAL}|半)\s*(秒钟|秒|分钟|分|个小时|小时|个钟头|钟头|天|周|个星期|星期|个半小时|个半钟头)(后|以后|之后)"
 )
+_QUOTED = re.compile(r'["“”「](.+?)["“”」]')
+_TRAILING = re.compile(r"^(?:to\s|提醒)", re.I)
+_TODAYS_DAY = re.compile(
+    r"^(?:(?:every|each)\s+(week)|(?:every|each)\s+month|monthly|每个?月|(每周|每个?星期))"
+    r"(?=\s*(?:at\s|\d|[上下早晚中凌]|$))",
+    re.I,
+)
+# A text that ends with a day or part of a day when the time was said after it (`to x in March at 3pm`).
+_DANGLING = re.compile(
+    rf"(?:\b(?:{EN_DAY_NAMES}|{'|'.join(MONTHS)}|today|tomorrow|tonight|week|month|year|weekend|morning|afternoon"
+    rf"|evening|night|next|this|and|or|\d{{1,2}}(?::\d{{2}})?\s*(?:am|pm))|&|(?:下下?|本|这个?|上)?(?:周|星期|礼拜)[一二三四五六日天]?|今天|明天|后天|下个?月"
+    r"|月底|早上|晚上|上午|下午|中午|凌晨|今晚|明早|明晚|[点和及或、])\s*$",
+    re.I,
+)
+_TONIGHT = re.compile(r"^(?:tonight|this\s+evening)\b", re.I)
+_BARE_WEEKDAY = re.compile(rf"^(?:on\s+)?(?:{EN_DAY_NAMES})$|^(?:周|星期|礼拜)[一二三四五六日天]$", re.I)
 _EN_DAY_LIST = rf"(?:{EN_DAY_NAMES})(?:\s*(?:,|&|and)\s*(?:{EN_DAY_NAMES}))*"
 _EVERY_EN = re.compile(
     rf"^(?:every\s*(weekday|workday|working\s+day|business\s+day|day|{_EN_DAY_LIST})"
@@ -126,65 +99,6 @@ _EVERY_CN = re.compile(
 def _instant(moment: datetime) -> datetime:
     """The moment on the UTC line: comparing two times of one zone otherwise ignores the fold."""
     return moment.astimezone(UTC)
-
-
-def _invalid_time(text: str) -> InvalidWhen:
-    return InvalidWhen(f"{text} 不是有效的时间 / is not a valid time.")
-
-
-def _chinese_time(match: re.Match[str], text: str) -> _TimeOfDay:
-    period, hour_text, minute_digits, minute_unit, minute_alone, half, quarter, three_quarters = (
-        match.groups()
-    )
-    hour = read_number(hour_text)
-    minute_text = minute_digits or minute_unit or minute_alone
-    minute = 30 if half else 15 if quarter else 45 if three_quarters else read_number(minute_text or "0")
-    if hour is None or minute is None or hour > 24 or minute > 59:
-        raise _invalid_time(match.group(0))
-    days_later = 0
-    if hour == 24 or (period in _NIGHT and hour in (0, 12)):
-        hour, days_later = 0, 1  # 晚上12点 is the midnight that ends the day, not noon
-    elif period in _NIGHT and hour <= 4:
-        if period == "晚上":
-            raise InvalidWhen(
-                f"晚上{hour}点是凌晨{hour}点吗?请写「凌晨{hour}点」或「下午{hour}点」。/ Is that am or pm?"
-            )
-        days_later = 1  # 半夜2点: the night after the day named
-    elif (period in (*_NIGHT, "下午", "傍晚") and hour < 12) or (period == "中午" and hour < 6):
-        hour += 12
-    elif period == "凌晨" and hour == 12:
-        hour = 0
-    if hour > 23:
-        raise _invalid_time(match.group(0))
-    if period is None and 1 <= hour <= 7 and not re.search("[:：]", match.group(0)):
-        raise InvalidWhen(
-            f"{hour}点是上午还是下午?请写「上午{hour}点」或「下午{hour}点」。/ Is that am or pm?"
-        )
-    return _TimeOfDay(time(hour, minute), days_later, text[match.end() :])
-
-
-def _time_of_day(text: str) -> _TimeOfDay | None:
-    """The time at the start of text; a bare 1–7 o'clock in Chinese without 上午/下午 is refused as ambiguous."""
-    text = text.strip()
-    if match := _TIME_CN.match(text):
-        return _chinese_time(match, text)
-    if match := _TIME_EN.match(text):
-        hour, minute, meridiem = int(match[1]), int(match[2] or 0), (match[3] or "").lower()
-        if not match[2] and not meridiem:
-            return None  # a bare number is not a time
-        if meridiem and not 1 <= hour <= 12:
-            raise _invalid_time(match.group(0))
-        if meridiem == "pm" and hour < 12:
-            hour += 12
-        if meridiem == "am" and hour == 12:
-            hour = 0
-        if hour > 23 or minute > 59:
-            raise _invalid_time(match.group(0))
-        return _TimeOfDay(time(hour, minute), 0, text[match.end() :])
-    if match := _NAMED_TIME.match(text):
-        midnight = (match[1] or match[2]).lower() in ("midnight", "午夜")
-        return _TimeOfDay(time(0 if midnight else 12), int(midnight), text[match.end() :])
-    return None
 
 
 def _strip_skip(text: str) -> tuple[str, bool]:
@@ -206,20 +120,98 @@ def parse_reminder(text: str, now: datetime) -> ParsedReminder:
 
 
 def _parse(text: str, now: datetime) -> ParsedReminder:
-    rest, skip = _strip_skip(text)
-    if not rest:
+    text, skip = _strip_skip(text)
+    if not text:
         raise InvalidWhen("请写上什么时候提醒什么 / Say when, then what to remind. " + EXAMPLES)
     if now.tzinfo is None:
         now = now.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
-    schedule, rest = _recurring(rest) or _relative(rest, now) or _absolute(rest, now)
-    message = re.sub(r"^[\s,,::]+|[\s,,::]+$", "", rest)
+    schedule, message = _split(text, now)
     if not message:
         raise InvalidWhen("提醒内容是空的 / The reminder has no text. " + EXAMPLES)
+    if _starts_with_when(message):
+        raise InvalidWhen(
+            f"「{message[:40]}」里还有一个时间,说不清是哪一个 / Two times were given; say one. " + EXAMPLES
+        )
     if isinstance(schedule, OneOff):
         schedule = OneOff(_checked_moment(schedule.at, now))
     elif skip:
-        schedule = Recurring(schedule.weekdays, schedule.at, True, schedule.label)
+        schedule = Recurring(schedule.weekdays, schedule.at, True, schedule.label, schedule.rule)
     return ParsedReminder(schedule, message, skip)
+
+
+def _clean(text: str) -> str:
+    """The reminder's words without the glue around them: "to …", "提醒我…", punctuation."""
+    text = re.sub(r"^[\s,,::]+|[\s,,::。]+$", "", text)
+    text = re.sub(r"^(?:to\s+|提醒(?:我|一下|大家)?\s*)", "", text, flags=re.I)
+    return re.sub(r"^[\s,,::]+", "", text)
+
+
+def _split(text: str, now: datetime) -> tuple[Schedule, str]:
+    """(schedule, text) from `<when> <text>`, `"<text>" <when>`, `to <text> <when>` or `提醒我<text> <when>`."""
+    if quoted := _QUOTED.search(text):
+        outside = (text[: quoted.start()] + " " + text[quoted.end() :]).strip()
+        return _whole_when(outside, now), quoted[1].strip()
+    if _TRAILING.match(text):
+        return _when_at_end(text, now)
+    schedule, rest = _read_when(text, now)
+    return schedule, _clean(rest)
+
+
+def _whole_when(text: str, now: datetime) -> Schedule:
+    """A text that must be a time and nothing else."""
+    schedule, rest = _read_when(text, now)
+    if _clean(rest):
+        raise InvalidWhen(f"看不懂「{_clean(rest)[:40]}」/ Could not read {_clean(rest)[:40]!r}. " + EXAMPLES)
+    return schedule
+
+
+def _when_at_end(text: str, now: datetime) -> tuple[Schedule, str]:
+    """`to submit the report at 3pm every day`: the longest ending that is a time and nothing else."""
+    for cut in range(1, len(text)):
+        before, after = text[cut - 1], text[cut]
+        if not (before == " " or not before.isascii() or not after.isascii()) or after == " ":
+            continue
+        message = _clean(text[:cut])
+        if not message:
+            continue
+        try:
+            schedule = _whole_when(text[cut:], now)
+        except InvalidWhen as error:
+            if not str(error).startswith("看不懂"):
+                raise  # the longest ending that names a time decides: a shorter one would misread it
+            continue
+        if _DANGLING.search(message):
+            raise InvalidWhen(
+                f"「{message[-30:]}」里还有一个日子,说不清是哪天 / Part of the time is in the text: say it in "
+                "one place. " + EXAMPLES
+            )
+        return schedule, message
+    raise InvalidWhen("看不懂提醒时间 / Could not read when to remind. " + EXAMPLES)
+
+
+def _starts_with_when(message: str) -> bool:
+    """Text that begins with another time: `at 3pm every day` read as a one-off would leave `every day`,
+    `every Monday at 9am and 5pm` would leave `and 5pm`."""
+    message = re.sub(r"^(?:(?:and|or|&|plus)\s+|和|及|或|以及|、)\s*", "", message, flags=re.I)
+    try:
+        return bool(
+            leading_date(message)
+            or time_of_day(message)
+            or re.match(
+                r"(?i)at\s+\d|(?:every|each)\b|每(?:天|日|周|星期|礼拜|月|年|隔|个|晚|早|小时|\d|[一两二三四五六七八九十])",
+                message,
+            )
+            or names_a_day_of_month(message)
+            or _RELATIVE_EN.match(message)
+            or _RELATIVE_CN.match(message)
+            or _repeat_head(message, None)
+        )
+    except (InvalidWhen, UnclearRepeat):
+        return True
+
+
+def _read_when(text: str, now: datetime) -> tuple[Schedule, str]:
+    return _recurring(text, now) or _relative(text, now) or _absolute(text, now)
 
 
 def _too_far(shown: object) -> InvalidWhen:
@@ -238,7 +230,24 @@ def _checked_moment(at: datetime, now: datetime) -> datetime:
     return _instant(at).astimezone(at.tzinfo)
 
 
-def _recurring(text: str) -> tuple[Schedule, str] | None:
+def _repeat_head(text: str, now: datetime | None) -> tuple[Repeat, str] | None:
+    """The repeat a text starts with; `every month` alone is on today's day of the month (`now`)."""
+    text = re.sub(r"^每晚", "每天晚上", re.sub(r"^每早", "每天早上", text))
+    try:
+        if found := read_repeat(text):
+            return found
+    except NoDayNamed as error:
+        if now is None or not (match := _TODAYS_DAY.match(text)):
+            raise InvalidWhen(str(error)) from None
+        if match[1] or match[2]:
+            return Repeat("WEEKLY", match.group(0), frozenset({now.weekday()})), text[match.end() :]
+        if now.day > 28:
+            raise InvalidWhen(
+                f"{error} ({now.day}号不是每个月都有 / not every month has a day {now.day})"
+            ) from None
+        return Repeat("MONTHLY", match.group(0), month_day=now.day), text[match.end() :]
+    except UnclearRepeat as error:
+        raise InvalidWhen(f"{error} " + EXAMPLES) from None
     if match := _EVERY_EN.match(text):
         word = " ".join((match[1] or match[2]).lower().split())
         workdays = word.removesuffix("s") in _WORKING_DAY_WORDS
@@ -249,17 +258,50 @@ def _recurring(text: str) -> tuple[Schedule, str] | None:
         weekdays = frozenset(CN_WEEKDAYS[c] for c in match[3] if c in CN_WEEKDAYS) if match[3] else EVERY_DAY
     else:
         return None
-    found = _time_of_day(text[match.end() :])
-    if found is None:
-        raise InvalidWhen(f"「{match.group(0)}」之后需要一个时间 / needs a time of day. " + EXAMPLES)
+    freq = "DAILY" if weekdays == EVERY_DAY else "WEEKLY"
+    return Repeat(freq, match.group(0), weekdays, workdays=workdays), text[match.end() :]
+
+
+def _recurring(text: str, now: datetime) -> tuple[Schedule, str] | None:
+    """`every Friday 16:00`, and Slack's time-first order: `at 3pm every day`."""
+    said_first = None
+    head = _repeat_head(text, now)
+    if head is None:
+        said_first = time_of_day(text)
+        head = _repeat_head(said_first.rest.strip(), now) if said_first else None
+        if head is None:
+            return None
+    repeat, rest = head
+    found = said_first or time_of_day(rest) or part_of_day(rest)
+    if said_first is None:
+        rest = found.rest
     if found.days_later:
-        if workdays:
+        if repeat.workdays or repeat.freq not in ("DAILY", "WEEKLY") or repeat.interval > 1:
             raise InvalidWhen(
-                "工作日的午夜说不清是哪天:请写「晚上11点59」或「凌晨0点」/ Midnight on working days is "
-                "unclear: say 23:59 or 00:00."
+                "这个重复的午夜说不清是哪天:请写「晚上11点59」或「凌晨0点」/ Midnight here is unclear: say "
+                "23:59 or 00:00."
             )
-        weekdays = frozenset((day + 1) % 7 for day in weekdays)
-    return Recurring(weekdays, found.at, workdays, match.group(0)), found.rest
+        repeat = Repeat(repeat.freq, repeat.label, frozenset((day + 1) % 7 for day in repeat.weekdays))
+    return _schedule(repeat, found.at, now), rest
+
+
+def _schedule(repeat: Repeat, at: time, now: datetime) -> Recurring:
+    if repeat.freq in ("DAILY", "WEEKLY") and repeat.interval == 1:
+        weekdays = EVERY_DAY if repeat.freq == "DAILY" else repeat.weekdays
+        return Recurring(weekdays, at, repeat.workdays, repeat.label)
+    start = None
+    if repeat.interval > 1:  # every other week counts from the first time it fires
+        zone = now.tzinfo if isinstance(now.tzinfo, ZoneInfo) else ZoneInfo("UTC")
+        start = next(
+            day
+            for day in (now.date() + timedelta(days=n) for n in range(8))
+            if day.weekday() in repeat.weekdays and _instant(due_on(day, at, zone)) > _instant(now)
+        )
+    rule = Rule(
+        repeat.freq, at, repeat.weekdays, repeat.month_day, repeat.month, repeat.interval,
+        repeat.last_of_month, start, repeat.nth,
+    )  # fmt: skip
+    return Recurring(workdays_only=repeat.workdays, label=repeat.label, rule=rule.text())
 
 
 def _relative(text: str, now: datetime) -> tuple[Schedule, str] | None:
@@ -272,6 +314,9 @@ def _relative(text: str, now: datetime) -> tuple[Schedule, str] | None:
     amount_text = match[1].lower()
     if amount_text == "半":  # 半小时后: half of the unit
         amount_text, unit = "1", unit // 2
+    elif match[2].startswith("个半"):  # 1个半小时后: an hour and a half per one
+        number = read_number(amount_text)
+        amount_text, unit = str(number * 2 + 1) if number is not None else amount_text, 1800
     amount = 1 if amount_text in ("a", "an", "one") else read_number(amount_text)
     if amount is None:
         raise InvalidWhen(f"「{match[1]}」不是一个数 / {match[1]!r} is not a number. " + EXAMPLES)
@@ -280,7 +325,9 @@ def _relative(text: str, now: datetime) -> tuple[Schedule, str] | None:
     if amount * unit > MAX_AHEAD.total_seconds():
         raise _too_far(match.group(0))
     moment, rest = now + timedelta(seconds=amount * unit), text[match.end() :]
-    if unit >= _DAY_SECONDS and (found := _time_of_day(rest)):  # 3天后上午9点: that day, at that time
+    if unit < _DAY_SECONDS:  # hours and minutes are real time, also across a daylight-saving change
+        moment = (_instant(now) + timedelta(seconds=amount * unit)).astimezone(now.tzinfo)
+    if unit >= _DAY_SECONDS and (found := time_of_day(rest)):  # 3天后上午9点: that day, at that time
         day = moment.date() + timedelta(days=found.days_later)
         return OneOff(datetime.combine(day, found.at, tzinfo=now.tzinfo)), found.rest
     return OneOff(moment.replace(microsecond=0)), rest
@@ -297,22 +344,30 @@ def _read_day(text: str, now: datetime) -> date:
 
 
 def _absolute(text: str, now: datetime) -> tuple[Schedule, str]:
+    text = re.sub(r"^on\s+(?=\d)", "", text, flags=re.I)
     day: date | None = None
-    rest = text
-    if dated := leading_date(text):
-        day, rest = _read_day(dated[0], now), dated[1]
-    found = _time_of_day(rest)
+    rest, named_day, evening = text, "", False
+    if in_month := month_words(text, now):
+        day, rest = in_month
+    elif tonight := _TONIGHT.match(text):
+        day, rest, evening = now.date(), text[tonight.end() :], True
+    elif dated := leading_date(text):
+        day, rest, named_day = _read_day(dated[0], now), dated[1], dated[0]
+    found = time_of_day(rest)
     if found and day is None and (after := date_after_time(found.rest)):
-        day, found = _read_day(after[0], now), _TimeOfDay(found.at, found.days_later, after[1])
+        day, named_day = _read_day(after[0], now), after[0]
+        found = TimeOfDay(found.at, found.days_later, after[1])
     if found is None and day is None:
         if re.match(r"(?i)every\b|每", text):
             raise InvalidWhen(
-                "重复提醒可以是每天、每个工作日或每周几(不支持每月、每隔几天)/ Repeats can be every day, every "
-                "weekday or every Friday; monthly and every-N-days are not supported. " + EXAMPLES
+                "看不懂这个重复:可以是每天、每个工作日、每周几、每隔一周、每月几号或每年几月几日(不支持每隔几天)/ "
+                "Could not read the repeat; every-N-days is not supported. " + EXAMPLES
             )
         raise InvalidWhen("看不懂提醒时间 / Could not read when to remind. " + EXAMPLES)
     if found is None:
-        raise InvalidWhen(f"请写上几点提醒 / Please add a time of day for {day}. " + EXAMPLES)
+        found = part_of_day(("晚上" if evening else "") + rest)
+    elif evening and 1 <= found.at.hour < 12 and not found.days_later:
+        found = TimeOfDay(found.at.replace(hour=found.at.hour + 12), 0, found.rest)
     moment = datetime.combine(
         (day or now.date()) + timedelta(days=found.days_later), found.at, tzinfo=now.tzinfo
     )
@@ -320,4 +375,15 @@ def _absolute(text: str, now: datetime) -> tuple[Schedule, str]:
         moment = moment.replace(fold=1)  # the repeated hour after clocks go back: its second pass
     if day is None and _instant(moment) <= _instant(now):
         moment += timedelta(days=1)  # "9am" said at 10am means tomorrow
+    if _instant(moment).astimezone(moment.tzinfo).replace(tzinfo=None) != moment.replace(tzinfo=None):
+        raise InvalidWhen(
+            f"{moment:%Y-%m-%d %H:%M} 这个时间因夏令时不存在 / does not exist on that day (the clocks "
+            "jump over it): say the hour after or before. " + EXAMPLES
+        )
+    if _BARE_WEEKDAY.match(named_day.strip()) and day and (day - now.date()).days == 7:
+        same_day = datetime.combine(now.date(), found.at, tzinfo=now.tzinfo) + timedelta(
+            days=found.days_later
+        )
+        if _instant(same_day) > _instant(now):
+            moment = same_day  # "Wednesday 3pm" said on a Wednesday morning is today
     return OneOff(moment), found.rest

@@ -9,13 +9,14 @@ import logging
 import re
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain.checklists import Checklist
 from bot.domain.clock import Clock, now_in
 from bot.domain.errors import NotAllowed, NotFound, OpsbotError
+from bot.domain.recurrence import next_firings
 from bot.domain.reminders import (
     CAMPAIGN_REMINDER_KINDS,
     Reminder,
@@ -46,6 +47,7 @@ class NoTarget(OpsbotError):
 class CreatedReminder:
     reminder: Reminder
     next_run: datetime | None
+    upcoming: list[datetime] = field(default_factory=list)  # the next firings, as `opsbot when` shows
 
 
 def reminder_target(word: str, channel: str, user: str) -> str | None:
@@ -100,9 +102,11 @@ class ReminderService:
         if where != channel and where.startswith(("C", "G")) and not self._people.is_member(where, user):
             raise NotAllowed(NOT_A_MEMBER.format(channel=where))
         zone = self.timezone_of(user)
-        parsed = parse_reminder(rest, now_in(self._clock, zone))
+        now = now_in(self._clock, zone)
+        parsed = parse_reminder(rest, now)
         reminder = Reminder(uuid.uuid4().hex[:8], where, parsed.text, user, zone, parsed.schedule)
-        return CreatedReminder(reminder, self.add(reminder))
+        upcoming = next_firings(parsed.schedule, now, self._calendar.is_workday)
+        return CreatedReminder(reminder, self.add(reminder), upcoming)
 
     def add(self, reminder: Reminder) -> datetime | None:
         self._store.add(reminder)

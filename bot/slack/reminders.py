@@ -79,8 +79,11 @@ class ReminderResponder:
         created = self.service.create(request.text, request.user_id, request.channel_id)
         reminder = created.reminder
         when = describe(reminder.schedule, reminder.timezone)
-        if created.next_run and not isinstance(reminder.schedule, OneOff):
-            when += f", next {created.next_run.astimezone(ZoneInfo(reminder.timezone)):%m/%d %H:%M}"
+        if created.upcoming and not isinstance(reminder.schedule, OneOff):
+            zone = ZoneInfo(reminder.timezone)
+            when += ", next " + ", ".join(
+                f"{moment.astimezone(zone):%m/%d %H:%M}" for moment in created.upcoming
+            )
         place = "you" if reminder.channel == request.user_id else f"<#{reminder.channel}>"
         self._replier.private(
             request, f"⏰ {when} → {place}: {safe(reminder.text, 300)} ✔ (id `{reminder.reminder_id}`)"

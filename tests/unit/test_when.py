@@ -81,7 +81,7 @@ def test_recurring_times(text: str, weekdays: set[int], clock: time, workdays: b
         ("2026-11-01 09:00 过去的事", "in the past"),
         ("明天4点 开会", "上午还是下午"),
         ("sometime 开会", "Could not read"),
-        ("明天 开会", "time of day"),
+        ("明天下午 开会", "几点"),
         ("tomorrow 9am", "no text"),
         ("2026-02-30 09:00 不存在", "not a real date"),
         ("明天25:00 开会", "not a valid time"),
