@@ -64,6 +64,16 @@ _ACRONYM = re.compile(r"\b[A-Z0-9]*(?:[A-Z]{2}|[A-Z][0-9]|[0-9][A-Z])[A-Z0-9]*\b
 _CJK_WORD = re.compile(r"^[\u3400-\u9fff]{2,}$")
 # Characters that end a phrase rather than qualify the noun after them (的规则, 用算法, 怎么配置).
 _GRAMMAR_CHARS = set("的了是么个被把用在和与及要怎如何什啥哪该能会去来做有")
+# A question asking for an amount (a price, a ratio, a threshold) is answered only by a passage that
+# gives one: the documents explain how to think about a cost, rarely how much it should be.
+_ASKS_FOR_FIGURE = re.compile(
+    r"多少(?:钱|元|块)|几(?:块钱|元)"
+    r"|(?:比例|比率|预算|费用|成本|价格|价钱|佣金|提成|抽成|门槛|阈值)[^,。?!?!]{0,8}(?:多少|几)"
+    r"|(?:多少|几)[^,。?!?!]{0,4}(?:合适|合理|正常)"
+    r"|\bhow much\b|\bwhat (?:ratio|percentage|rate|budget)\b",
+    re.IGNORECASE,
+)
+_GIVES_A_FIGURE = re.compile(r"\d|百分之|[一二三四五六七八九十两半]+(?:成|倍|元|块)")
 
 
 @lru_cache(maxsize=1)
@@ -281,14 +291,22 @@ class HybridSearcher:
             missing = self._absent_specific(question) or self._missing_subject(
                 question, unknown, known, False
             )
-        near = not covered and relevance >= NEAR_FLOOR
         if allowed is not None:
             fused = np.where(allowed, fused, -np.inf)
+        passages = self._passages(fused, limit)
+        if covered and _ASKS_FOR_FIGURE.search(question) and not self._gives_a_figure(passages):
+            covered, missing = False, "具体数字" if detect_language(question) == "zh" else "specific figures"
+        near = not covered and relevance >= NEAR_FLOOR
         # A subject no collection mentions (`missing`) is not elsewhere either.
         elsewhere = None
         if everywhere is not None and not covered and missing is None:
             elsewhere = self._covered_elsewhere(query, everywhere)
-        return SearchResult(self._passages(fused, limit), relevance, covered, near, missing, elsewhere)
+        return SearchResult(passages, relevance, covered, near, missing, elsewhere)
+
+    @staticmethod
+    def _gives_a_figure(passages: list[Passage]) -> bool:
+        """Whether the best section states an amount at all (a digit, 百分之…, 三成, 两倍 …)."""
+        return bool(passages) and bool(_GIVES_A_FIGURE.search(passages[0].chunk.text))
 
     def _covered_elsewhere(
         self, query: np.ndarray, everywhere: tuple[np.ndarray, float, np.ndarray]

@@ -109,3 +109,29 @@ def test_a_specific_the_documents_qualify_is_theirs_to_answer() -> None:
     found = searcher()
     assert found.search("拉新工具有哪些渠道?").covered  # 拉新 qualifies the tool: the documents' topic
     assert found.search("拉新渠道怎么选?").missing_subject is None
+
+
+def test_asking_how_much_is_answered_only_by_a_section_that_gives_a_figure() -> None:
+    found = searcher()
+    cost = found.search("拉新渠道的成本控制在多少元以内合适?")
+    assert (cost.covered, cost.missing_subject) == (False, "具体数字")
+    assert cost.near and cost.passages[0].section == SECTION  # the section is still related reading
+    english = found.search("How much should 拉新 渠道 cost?")
+    assert (english.covered, english.missing_subject) == (False, "specific figures")
+    assert found.search("拉新渠道怎么选?").covered  # no amount asked: the section answers
+
+
+def test_a_section_that_gives_a_figure_answers_how_much() -> None:
+    rows = [
+        ("c1", "chunk", "knowledge/p.md", SECTION, "拉新渠道的成本控制在每个新用户 5 元以内。"),
+        ("bg-0", "background", "opsbot:background", "", "跳槽时薪资谈判要先了解行业水平。"),
+    ]
+    metadatas = [
+        {"kind": kind, "source": source, "section": section, "text": text, "position": i}
+        for i, (_, kind, source, section, text) in enumerate(rows)
+    ]
+    vectors = np.vstack([embed(text) for *_, text in rows])
+    found = HybridSearcher(
+        StoredRecords([row[0] for row in rows], metadatas, vectors), Glossary({}, {}), embed
+    )
+    assert found.search("拉新渠道的成本控制在多少元以内合适?").covered
