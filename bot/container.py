@@ -312,7 +312,7 @@ def bootstrap_slack(container: Container, credentials: SlackCredentials) -> Slac
     from bot.slack.people import SlackPeople
     from bot.slack.reminders import ReminderResponder
     from bot.slack.replies import Replier
-    from bot.slack.responder import SlackResponder, post_to_response_url
+    from bot.slack.responder import SlackResponder, response_url_poster
     from bot.slack.reviews import ReviewResponder
     from bot.slack.scopes import ScopeResponder
     from bot.slack.server import OpsbotAsgi
@@ -332,18 +332,22 @@ def bootstrap_slack(container: Container, credentials: SlackCredentials) -> Slac
     client = make_web_client(
         credentials, settings.slack_api_url, settings.slack_timeout_s, settings.slack_max_retry_wait_s
     )
-    replier = Replier(client, post_to_response_url)
+    post_webhook = response_url_poster(settings.slack_api_url)
+    replier = Replier(client, post_webhook)
     workers = ThreadPoolExecutor(max_workers=settings.answer_workers, thread_name_prefix="answer")
     # Each answer reads its channel's collections (`/ops scope`), set by any process.
     channel_scopes = SqlChannelScopes(engine)
+    people = SlackPeople(client)
     answers = AnswerService(
-        container.answerer, state, lambda channel: channel_collections(channel_scopes, channel)
+        container.answerer,
+        state,
+        lambda channel: channel_collections(channel_scopes, channel),
+        people.is_member,
     )
     # Not-covered answers, 👎 and questions asked again are recorded as knowledge gaps (after replying).
     gap_service = GapService(SqlGapStore(engine), container.clock, tokenize, state)
-    responder = SlackResponder(answers, state, client, workers, gaps=gap_service)
+    responder = SlackResponder(answers, state, client, workers, post_webhook, gaps=gap_service)
     checklist_store = SqlChecklistStore(engine)
-    people = SlackPeople(client)
     questions = lambda: review_questions(container.knowledge)  # noqa: E731  (read when needed: the playbook may change)
     reminder_store = SqlReminderStore(engine)
     reminder_service = ReminderService(
@@ -417,6 +421,7 @@ def bootstrap_slack(container: Container, credentials: SlackCredentials) -> Slac
             knowledge_sources,
             knowledge.service.require_editor,
             container.clock,
+            people.is_member,
             playbook_entries=lambda: len(knowledge_files(settings.knowledge_dir)),
         ),
         replier,

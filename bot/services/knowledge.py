@@ -10,8 +10,16 @@ from typing import Protocol
 
 from bot.domain.clock import Clock
 from bot.domain.editors import NOT_AN_EDITOR, KnowledgeEditors, NotAnEditor
-from bot.domain.errors import NotFound, OpsbotError
-from bot.domain.sources import ANSWER, DOCUMENT, THREAD, KnowledgeSource, inline_text
+from bot.domain.errors import NotAllowed, NotFound, OpsbotError
+from bot.domain.sources import (
+    ANSWER,
+    DOCUMENT,
+    PLAYBOOK_COLLECTION,
+    THREAD,
+    KnowledgeSource,
+    collection_key,
+    inline_text,
+)
 from bot.domain.threads import (
     NO_TITLE,
     NOT_IN_CHANNEL,
@@ -55,14 +63,32 @@ ALREADY_REMOVED = (
     "这条资料已被删除或替换,不能再替换;请先恢复它。 / "
     "That entry was removed or replaced already; restore it first to replace it."
 )
+NOT_YOUR_FILE = (
+    "只能添加你自己上传的文件;请把文件重新上传给 opsbot。 / "
+    "You can only add files you uploaded yourself; please upload the file to opsbot again."
+)
 TOO_OLD = "删除超过 30 天的资料无法恢复。 / Entries removed more than 30 days ago cannot be restored."
+THREAD_TOO_LONG = (
+    "这个讨论太长(超过 {limit:,} 字),没有保存;请把要点写成文档再添加。 / "
+    "That thread holds more than {limit:,} characters and was not saved; add its gist as a document instead."
+)
 BAD_COLLECTION = (
     "分类名最多 64 个字,且只能是一行文字。 / A collection name is one line of at most 64 characters."
 )
 
 
+class NotYourFile(NotAllowed):
+    """A Slack file someone else uploaded: a forged file id must not teach opsbot another person's file."""
+
+
+PLAYBOOK_IS_READ_ONLY = (
+    f"「{PLAYBOOK_COLLECTION}」是服务器上只读的手册文件,请换一个分类名。 / "
+    f"{PLAYBOOK_COLLECTION} is the read-only playbook on the server; please choose another collection."
+)
+
+
 class InvalidCollection(OpsbotError):
-    """A collection name that is too long or not one line of text."""
+    """A collection name that is too long, not one line of text, or the playbook's."""
 
 
 def collection_from(text: str) -> str | None:
@@ -72,7 +98,16 @@ def collection_from(text: str) -> str | None:
     name = inline_text(text, COLLECTION_CHARS + 1)
     if len(name) > COLLECTION_CHARS or any(not ch.isprintable() for ch in name):
         raise InvalidCollection(BAD_COLLECTION)
+    # The playbook is answered from in every channel, whatever its scope: nothing added from Slack joins it.
+    if collection_key(name) == collection_key(PLAYBOOK_COLLECTION):
+        raise InvalidCollection(PLAYBOOK_IS_READ_ONLY)
     return name or None
+
+
+def _require_own_file(user: str, uploaded_by: str | None) -> None:
+    """Slack's bot token reads every file opsbot can see; only the file's uploader may teach it."""
+    if uploaded_by is not None and uploaded_by != user:
+        raise NotYourFile(NOT_YOUR_FILE)
 
 
 @dataclass(frozen=True)
@@ -126,6 +161,8 @@ class KnowledgeService:
             raise ThreadUnavailable(NO_TITLE)
         if entry.messages == 0:
             raise ThreadUnavailable(NOTHING_SAID)
+        if len(entry.body) > self._limits.max_chars:  # the same bound as a shared file's text
+            raise ThreadUnavailable(THREAD_TOO_LONG.format(limit=self._limits.max_chars))
         source = KnowledgeSource(
             source_id=uuid.uuid4().hex,
             kind=THREAD,
@@ -189,13 +226,15 @@ class KnowledgeService:
         size: int,
         mimetype: str | None,
         fetch: Callable[[int], bytes],
+        uploaded_by: str | None = None,
     ) -> LearnedDocument:
         """A new version under its own title, in the old entry's collection, owned by the replacer.
 
-        Permission and size are checked before `fetch` downloads; a file that cannot be read raises
-        and the old entry stays as it was.
+        Permission, the file's uploader and its size are checked before `fetch` downloads; a file
+        that cannot be read raises and the old entry stays as it was.
         """
         old = self.check_replace(user, source_id)
+        _require_own_file(user, uploaded_by)
         if size > self._limits.max_bytes:
             raise too_big(size, self._limits.max_bytes)
         new, learned = self._converted(user, old.channel, name, fetch(self._limits.max_bytes), mimetype)
@@ -236,9 +275,11 @@ class KnowledgeService:
             self._on_learned()
         return source
 
-    def check_upload(self, user: str, size: int) -> None:
-        """Before anything is downloaded: the sharer may teach, and the file is within the size limit."""
+    def check_upload(self, user: str, size: int, uploaded_by: str | None = None) -> None:
+        """Before anything is downloaded: the sharer may teach, uploaded the file themselves (when it
+        is a Slack file), and the file is within the size limit."""
         self.require_editor(user)
+        _require_own_file(user, uploaded_by)
         if size > self._limits.max_bytes:
             raise too_big(size, self._limits.max_bytes)
 
@@ -261,9 +302,11 @@ class KnowledgeService:
         mimetype: str | None,
         fetch: Callable[[int], bytes],
         collection: str | None = None,
+        uploaded_by: str | None = None,
     ) -> LearnedDocument:
-        """A shared file: who shares it and its size are checked before `fetch(max_bytes)` downloads it."""
-        self.check_upload(user, size)
+        """A shared file: who shares it, who uploaded it (`uploaded_by`, Slack's `user` of the file;
+        None for bytes handed over directly) and its size are checked before `fetch(max_bytes)`."""
+        self.check_upload(user, size, uploaded_by)
         return self._store(user, channel, name, fetch(self._limits.max_bytes), mimetype, collection)
 
     def learn(

@@ -24,6 +24,10 @@ NOT_IN_A_DM = (
     "私信里总是从全部资料回答,没有范围可改;请在频道里使用这个命令。 / Direct messages always answer "
     "from every collection; use this command in a channel."
 )
+NOT_A_MEMBER = (
+    "你不是这个频道的成员,不能修改它的知识范围。 / "
+    "You are not a member of that channel, so you cannot change its collections."
+)
 PLAYBOOK_STAYS = (
     f"「{PLAYBOOK_COLLECTION}」在每个频道都会被引用,不能移出范围。 / "
     f"The {PLAYBOOK_COLLECTION} (playbook) collection is answered from in every channel and cannot be removed."
@@ -77,8 +81,10 @@ class ScopeService:
         library: SourceList,
         require_editor: Callable[[str], None],
         clock: Clock,
+        is_member: Callable[[str, str], bool],
         playbook_entries: Callable[[], int] = lambda: 0,
     ) -> None:
+        self._is_member = is_member
         self._scopes = scopes
         self._library = library
         self._require_editor = require_editor
@@ -138,12 +144,15 @@ class ScopeService:
         return self.show(channel)
 
     def _check(self, user: str, channel: str) -> None:
+        """An editor, in the channel: a signed command may still name a channel its sender is not in."""
         if _is_direct_message(channel):
             raise NotAllowed(NOT_IN_A_DM)
         try:
             self._require_editor(user)
         except NotAnEditor:
             raise NotAnEditor(NOT_A_SCOPE_EDITOR) from None
+        if not self._is_member(channel, user):
+            raise NotAllowed(NOT_A_MEMBER)
 
 
 def channel_collections(scopes: ChannelScopeStore, channel: str) -> Scope:

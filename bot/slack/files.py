@@ -35,6 +35,8 @@ class SharedFile:
     mimetype: str | None
     size: int
     url: str
+    # Slack's `user` of the file: who uploaded it ("" when Slack does not say).
+    uploaded_by: str = ""
 
     @classmethod
     def from_info(cls, info: dict[str, Any]) -> SharedFile:
@@ -44,6 +46,7 @@ class SharedFile:
             mimetype=str(info.get("mimetype") or "") or None,
             size=int(info.get("size") or 0),
             url=str(info.get("url_private_download") or info.get("url_private") or ""),
+            uploaded_by=str(info.get("user") or ""),
         )
 
 

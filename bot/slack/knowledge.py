@@ -126,6 +126,7 @@ class KnowledgeResponder:
                 shared.mimetype,
                 partial(self._files.download, shared),
                 collection=collection,
+                uploaded_by=shared.uploaded_by,
             )
             log.info("learned an uploaded %s document (%d sections)", learned.kind, len(learned.sections))
             self._private(request, learned_text(learned))
@@ -146,6 +147,7 @@ class KnowledgeResponder:
             shared.size,
             shared.mimetype,
             partial(self._files.download, shared),
+            uploaded_by=shared.uploaded_by,
         )
         self._private(
             request, "🔁 已替换旧版本(30 天内可恢复)。 / Replaced the old version.\n" + learned_text(learned)
@@ -183,6 +185,7 @@ class KnowledgeResponder:
                 shared.size,
                 shared.mimetype,
                 partial(self._files.download, shared),
+                uploaded_by=shared.uploaded_by,
             )
             log.info("learned a %s document (%d sections)", learned.kind, len(learned.sections))
             self._client.chat_postMessage(

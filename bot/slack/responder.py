@@ -6,6 +6,7 @@ import contextvars
 import logging
 import re
 import threading
+import urllib.parse
 from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any
@@ -68,6 +69,25 @@ def post_to_response_url(url: str, message: dict[str, Any]) -> None:
     response = WebhookClient(url=url, timeout=10, retry_handlers=retry_handlers()).send_dict(message)
     if response.status_code >= 400:
         log.warning("response_url answered %s", response.status_code)
+
+
+SLACK_RESPONSE_HOSTS = frozenset({("https", "hooks.slack.com"), ("https", "hooks.slack-gov.com")})
+
+
+def response_url_poster(api_url: str) -> Callable[[str, dict[str, Any]], None]:
+    """Posts only to Slack's response hosts (or SLACK_API_URL's, for a local server): a signed payload
+    may name any `response_url`, and opsbot must not carry answers to, or probe, another host."""
+    api = urllib.parse.urlsplit(api_url)
+    allowed = SLACK_RESPONSE_HOSTS | {(api.scheme, api.netloc)}
+
+    def post(url: str, message: dict[str, Any]) -> None:
+        parts = urllib.parse.urlsplit(url)
+        if (parts.scheme, parts.netloc) not in allowed:
+            log.warning("ignored a response_url that is not Slack's (%s)", parts.netloc[:100])
+            return
+        post_to_response_url(url, message)
+
+    return post
 
 
 def _answer_blocks(answer: Answer, answer_id: str | None, **options: Any) -> list[dict[str, Any]]:
@@ -346,7 +366,7 @@ class SlackResponder:
 
     def share(self, request: SlackRequest, answer_id: str) -> None:
         """Post a stored answer in the channel, saying who shared it; the private copy goes away."""
-        answer = self._answers.to_share(answer_id, request.user_id).answer
+        answer = self._answers.to_share(answer_id, request.user_id, request.channel_id).answer
         self._client.chat_postMessage(
             channel=request.channel_id,
             text=blocks.answer_fallback_text(answer),
@@ -362,12 +382,14 @@ class SlackResponder:
 
         Under a private answer it replaces that answer; under a thread reply it answers in the thread.
         """
-        stored = self._answers.to_pick(answer_id, request.user_id).answer
+        in_public = not private and bool(request.ts and request.channel_id)
+        channel = request.channel_id if in_public else ""
+        stored = self._answers.to_pick(answer_id, request.user_id, channel).answer
         if not stored.unsure or not 0 <= pick < len(stored.sources):
             raise NotFound(ANSWER_GONE)
         answer = self._answerer.answer_section(stored.question, stored.sources[pick].section)
         new_id = self._record(answer, request.user_id)
-        if not private and request.ts and request.channel_id:
+        if in_public:
             self._client.chat_postMessage(
                 channel=request.channel_id,
                 thread_ts=request.thread_ts or request.ts,

@@ -101,7 +101,11 @@ def test_a_document_learned_through_one_process_is_cited_by_the_other_and_remove
         assert not ask_b.cites_the_plan()  # nothing learned yet: the question is answered without it
 
         plan = fake_slack.share_file(
-            "F0TWOPROC", "campaign_plan.docx", DOCX, (DOCUMENTS / "campaign_plan.docx").read_bytes()
+            "F0TWOPROC",
+            "campaign_plan.docx",
+            DOCX,
+            (DOCUMENTS / "campaign_plan.docx").read_bytes(),
+            EDITOR,
         )
         assert share(a.client(fake_slack, settings), EDITOR, plan, "1800005000.000100", "EvTwo1") == 200
         assert fake_slack.wait_for(lambda: confirmed(fake_slack), timeout=60), logs(a)

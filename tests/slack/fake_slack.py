@@ -70,6 +70,8 @@ class FakeSlack:
         self.files: dict[str, tuple[str, str, bytes]] = {}
         # A file whose files.info says it is elsewhere (a host that must never get the token).
         self.foreign_files: set[str] = set()
+        # Who uploaded each file (files.info's `user`); "" leaves it out.
+        self.uploaders: dict[str, str] = {}
         self.bot_token = ""
         self.user_groups: dict[str, list[str]] = {}
         # conversations.replies: replies per page (the parent heads every page, as Slack sends it),
@@ -249,10 +251,15 @@ class FakeSlack:
             return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts") or ts}
         return {"ok": True}
 
-    def share_file(self, file_id: str, name: str, mimetype: str, data: bytes) -> dict[str, Any]:
-        """Hold a file as Slack does; returns the file object a `file_share` message event carries."""
+    def share_file(
+        self, file_id: str, name: str, mimetype: str, data: bytes, user: str = ""
+    ) -> dict[str, Any]:
+        """Hold a file as Slack does, uploaded by `user`; returns the file object a `file_share`
+        message event carries."""
         self.files[file_id] = (name, mimetype, data)
-        return {"id": file_id, "name": name, "mimetype": mimetype, "size": len(data), "mode": "hosted"}
+        self.uploaders[file_id] = user
+        shared = {"id": file_id, "name": name, "mimetype": mimetype, "size": len(data), "mode": "hosted"}
+        return {**shared, "user": user} if user else shared
 
     def _file_info(self, file_id: str) -> dict[str, Any]:
         if file_id not in self.files:
@@ -270,6 +277,7 @@ class FakeSlack:
                 "size": len(data),
                 "url_private": url,
                 "url_private_download": url,
+                **({"user": self.uploaders[file_id]} if self.uploaders.get(file_id) else {}),
             },
         }
 

@@ -76,7 +76,7 @@ def test_an_editor_shares_a_word_file_and_the_next_answer_cites_its_own_sections
 ) -> None:
     bot = teaching_bot
     plan = bot.slack.share_file(
-        "F0PLAN", "campaign_plan.docx", DOCX, (DOCUMENTS / "campaign_plan.docx").read_bytes()
+        "F0PLAN", "campaign_plan.docx", DOCX, (DOCUMENTS / "campaign_plan.docx").read_bytes(), EDITOR
     )
     assert share(bot, EDITOR, plan, "1800003000.000100", "EvLearn1") == 200
     assert bot.slack.wait_for(lambda: len(posts(bot)) == 1, timeout=30)
@@ -102,7 +102,11 @@ def test_an_editor_shares_a_word_file_and_the_next_answer_cites_its_own_sections
 def test_a_member_of_an_editor_group_may_teach_and_a_stranger_may_not(teaching_bot: RunningBot) -> None:
     bot = teaching_bot
     page = bot.slack.share_file(
-        "F0PAGE", "campaign_page.html", "text/html", (DOCUMENTS / "campaign_page.html").read_bytes()
+        "F0PAGE",
+        "campaign_page.html",
+        "text/html",
+        (DOCUMENTS / "campaign_page.html").read_bytes(),
+        GROUP_MEMBER,
     )
     share(bot, STRANGER, page, "1800003100.000100", "EvLearn3")
     assert bot.slack.wait_for(lambda: bool(private_replies(bot)), timeout=30)
@@ -139,7 +143,7 @@ def test_files_that_cannot_be_learned_get_a_reply_and_leave_nothing(
     teaching_bot: RunningBot, name: str, mimetype: str, data: bytes, message: str, downloaded: bool
 ) -> None:
     bot = teaching_bot
-    shared = bot.slack.share_file("F0BAD", name, mimetype, data)
+    shared = bot.slack.share_file("F0BAD", name, mimetype, data, EDITOR)
     share(bot, EDITOR, shared, "1800003200.000100", "EvLearn5")
     assert bot.slack.wait_for(lambda: bool(private_replies(bot)), timeout=30)
     assert message in private_replies(bot)[0] and "Traceback" not in private_replies(bot)[0]
@@ -150,7 +154,7 @@ def test_files_that_cannot_be_learned_get_a_reply_and_leave_nothing(
 def test_the_bot_token_never_leaves_for_a_host_that_is_not_slack(teaching_bot: RunningBot) -> None:
     bot = teaching_bot
     shared = bot.slack.share_file(
-        "F0AWAY", "plan.docx", DOCX, (DOCUMENTS / "campaign_plan.docx").read_bytes()
+        "F0AWAY", "plan.docx", DOCX, (DOCUMENTS / "campaign_plan.docx").read_bytes(), EDITOR
     )
     bot.slack.foreign_files.add("F0AWAY")
     share(bot, EDITOR, shared, "1800003300.000100", "EvLearn6")
@@ -245,7 +249,9 @@ def test_docs_lists_what_was_learned_and_its_owner_or_an_editor_removes_and_rest
     teaching_bot: RunningBot,
 ) -> None:
     bot = teaching_bot
-    plan = bot.slack.share_file("F0PLAN2", "plan.docx", DOCX, (DOCUMENTS / "campaign_plan.docx").read_bytes())
+    plan = bot.slack.share_file(
+        "F0PLAN2", "plan.docx", DOCX, (DOCUMENTS / "campaign_plan.docx").read_bytes(), GROUP_MEMBER
+    )
     share(bot, GROUP_MEMBER, plan, "1800003400.000100", "EvDocs1")
     assert bot.slack.wait_for(lambda: len(posts(bot)) == 1, timeout=30)
     bot.command("docs", user=GROUP_MEMBER, response="docs")

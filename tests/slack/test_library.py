@@ -41,7 +41,9 @@ def dms_to(bot: RunningBot, user: str) -> list[str]:
 
 def learn_plan(bot: RunningBot, user: str = OWNER) -> str:
     """The owner shares the Word plan in a DM; its source id once it is confirmed."""
-    plan = bot.slack.share_file("F0PLAN", "plan.docx", DOCX, (DOCUMENTS / "campaign_plan.docx").read_bytes())
+    plan = bot.slack.share_file(
+        "F0PLAN", "plan.docx", DOCX, (DOCUMENTS / "campaign_plan.docx").read_bytes(), user
+    )
     share(bot, user, plan, "1800005000.000100", "EvLib1")
     assert bot.slack.wait_for(lambda: bool(bot.slack.called("chat.postMessage")), timeout=30)
     return str(SqlKnowledgeSources(bot.runtime.engine).all()[-1].source_id)
@@ -120,10 +122,12 @@ def submit(
     return bot.post(payload_body(body), FORM)
 
 
-def uploaded(bot: RunningBot, file_id: str, name: str, mimetype: str, data: bytes) -> dict[str, Any]:
-    """A file put in the modal's file input: Slack holds it and sends its file object on submit."""
-    shared = bot.slack.share_file(file_id, name, mimetype, data)
-    return {**shared, "url_private": "", "user": EDITOR}
+def uploaded(
+    bot: RunningBot, file_id: str, name: str, mimetype: str, data: bytes, by: str = EDITOR
+) -> dict[str, Any]:
+    """A file `by` put in the modal's file input: Slack holds it and sends its file object on submit."""
+    shared = bot.slack.share_file(file_id, name, mimetype, data, by)
+    return {**shared, "url_private": ""}
 
 
 def test_docs_counts_what_answers_cited_and_the_down_votes_they_got(library_bot: RunningBot) -> None:
@@ -179,7 +183,9 @@ def test_the_owner_replaces_an_entry_and_answers_cite_the_new_file(library_bot: 
     nothing = submit(bot, view, OWNER, [])
     assert nothing.json()["response_action"] == "errors" and "file" in nothing.json()["errors"]
 
-    page = uploaded(bot, "F0PAGE", "page.html", "text/html", (DOCUMENTS / "campaign_page.html").read_bytes())
+    page = uploaded(
+        bot, "F0PAGE", "page.html", "text/html", (DOCUMENTS / "campaign_page.html").read_bytes(), OWNER
+    )
     assert submit(bot, view, OWNER, [page]).status == 200
     assert bot.slack.wait_for(lambda: bool(dms_to(bot, OWNER)), timeout=30)
     assert "已替换" in dms_to(bot, OWNER)[0] and f"学到了《{PAGE_TITLE}》" in dms_to(bot, OWNER)[0]

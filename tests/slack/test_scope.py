@@ -14,7 +14,7 @@ from bot.domain.clock import FixedClock
 from bot.settings import Settings
 from tests.integration.test_scoped_retrieval import LIVESTREAM, PLAN
 from tests.slack.conftest import RunningBot, running_bot
-from tests.slack.fake_slack import FakeSlack
+from tests.slack.fake_slack import DEFAULT_MEMBERS, FakeSlack
 from tests.slack.test_events_and_actions import dm, mention
 
 EDITOR, STRANGER = "U0EDITOR", "U0STRANGER"
@@ -25,6 +25,7 @@ LIVESTREAM_QUESTION = "直播间选品有什么规则?"
 def scoped_bot(slack_settings: Settings, fake_slack: FakeSlack, clock: FixedClock) -> Iterator[RunningBot]:
     """A bot whose database holds a campaign plan (活动方案) and a livestream handbook (文档)."""
     settings = slack_settings.model_copy(update={"knowledge_editors": EDITOR})
+    fake_slack.members["C0CAMPAIGN"] = [*DEFAULT_MEMBERS, EDITOR, STRANGER]
     with running_bot(settings, fake_slack, clock) as running:
         sources = SqlKnowledgeSources(running.runtime.engine)
         sources.add(PLAN)

@@ -95,7 +95,14 @@ def scopes() -> FakeChannelScopes:
 
 @pytest.fixture
 def service(scopes: FakeChannelScopes, library: FakeKnowledgeSources) -> ScopeService:
-    return ScopeService(scopes, library, require_editor, FixedClock(FROZEN_NOW), playbook_entries=lambda: 3)
+    return ScopeService(
+        scopes,
+        library,
+        require_editor,
+        FixedClock(FROZEN_NOW),
+        lambda channel, user: True,  # membership is checked through Slack in tests/slack
+        playbook_entries=lambda: 3,
+    )
 
 
 def test_a_channel_without_a_scope_answers_from_everything(service: ScopeService) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.adapters.state_store import SqlStateStore
+from bot.health import is_storage_failure
 from bot.settings import Settings
 from bot.slack.checklists import ChecklistResponder
 from bot.slack.gaps import GapResponder
@@ -36,6 +37,22 @@ class Services:
     scopes: ScopeResponder | None = None
     # `/ops gaps`, **Answer this** and the 👎 reason modal; None where it is not wired.
     gaps: GapResponder | None = None
+
+    def first_submission(self, view: dict[str, Any]) -> bool:
+        """A modal acted on once: Slack's redelivery or a double click brings the same view id again.
+
+        Claimed only once the form is accepted (a refused form stays open and is submitted again);
+        a claim the disk refuses still lets the submission through, once here.
+        """
+        view_id = str(view.get("id") or "")
+        if not view_id:
+            return True
+        try:
+            return self.state.claim(f"view:{view_id}")
+        except Exception as error:
+            if not is_storage_failure(error):
+                raise
+            return True
 
     def submit(self, work: Callable[..., None], request: SlackRequest, *args: Any) -> None:
         """Run after the ack on a worker thread; a user's mistake is answered by `Replier.run`."""

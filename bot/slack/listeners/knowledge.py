@@ -69,4 +69,5 @@ def register(app: App, services: Services) -> None:
             ack(**refusal)
             return
         ack()
-        services.submit(knowledge.learn_uploaded, SlackRequest.from_action(body), view)
+        if services.first_submission(view):
+            services.submit(knowledge.learn_uploaded, SlackRequest.from_action(body), view)

@@ -30,4 +30,5 @@ def register(app: App, services: Services) -> None:
             ack(**refusal)
             return
         ack()
-        services.submit(saver.save, SlackRequest.from_action(body), view)
+        if services.first_submission(view):
+            services.submit(saver.save, SlackRequest.from_action(body), view)
