@@ -44,9 +44,11 @@ def test_english_questions_use_the_english_prompt(settings: Settings, llm_server
 
 def test_the_model_refusing_means_not_covered(settings: Settings, llm_server: FakeOpenAI) -> None:
     llm_server.behaviour.reply = "NOT_COVERED"
-    answer = bootstrap(with_llm(settings, llm_server)).answerer.answer("活动预热的预算应该是多少?")
+    # The search finds passages; the model reading them says they do not answer the question.
+    answer = bootstrap(with_llm(settings, llm_server)).answerer.answer("活动预热期间要和用户怎么互动?")
     assert answer.sources == []
     assert answer.text.startswith("手册里没有这部分内容")
+    assert len(llm_server.behaviour.requests_with(ANSWER_ZH)) == 1
 
 
 def test_citations_of_missing_passages_are_dropped(settings: Settings, llm_server: FakeOpenAI) -> None:

@@ -19,7 +19,9 @@ ANSWER_EN = "answer in English"
 NOT_COVERED_ZH = "手册里没有这部分内容"
 
 WARM_UP_QUESTION = "活动上线前怎么预热?"
-BUDGET_QUESTION = "活动预热的预算应该是多少?"
+# Covered by the search (宣传推广 speaks of 推广资源), so the model is asked; a question asking for an
+# amount would be refused before it (no section states one).
+BUDGET_QUESTION = "活动预热的时候推广资源怎么投?"
 # Plausible advice, cited as [1], but nothing of it is in the playbook's warm-up section.
 OWN_KNOWLEDGE_ZH = "活动预热的预算一般占活动总预算的10%到20%,建议优先投放信息流广告并与KOL合作 [1]。"
 OWN_KNOWLEDGE_EN = "Set aside about 10% of the budget for paid social ads (“广告投放”) and run A/B tests [1]."
@@ -90,15 +92,19 @@ def test_an_answer_from_the_models_own_knowledge_is_refused(
     answer = _answerer(settings, llm_server).answer(BUDGET_QUESTION)
     assert answer.kind == "not_covered" and answer.sources == []
     assert answer.text.startswith(NOT_COVERED_ZH) and "KOL" not in answer.text
+    assert len(llm_server.behaviour.requests_with(ANSWER_ZH)) == 1
 
 
 def test_an_english_answer_from_the_models_own_knowledge_is_refused(
     settings: Settings, llm_server: FakeOpenAI
 ) -> None:
     llm_server.behaviour.scripts[ANSWER_EN] = Scripted(OWN_KNOWLEDGE_EN)
-    answer = _answerer(settings, llm_server).answer("How much budget should a launch warm-up get?")
+    answer = _answerer(settings, llm_server).answer(
+        "How should a launch warm-up use its promotion resources?"
+    )
     assert answer.kind == "not_covered" and answer.sources == []
     assert "A/B" not in answer.text
+    assert len(llm_server.behaviour.requests_with(ANSWER_EN)) == 1
 
 
 def test_a_grounded_chinese_answer_is_accepted(settings: Settings, llm_server: FakeOpenAI) -> None:

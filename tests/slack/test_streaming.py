@@ -81,7 +81,7 @@ def test_the_llm_answer_streams_into_one_message_with_sources_at_the_end(
 
 def test_a_refusal_is_never_streamed(llm_bot: RunningBot, llm: FakeOpenAI) -> None:
     llm.behaviour.reply = "NOT_COVERED"
-    llm_bot.event(dm("活动预热的预算该是多少?", "1800002100.000100"), "EvStream2")
+    llm_bot.event(dm("活动预热期间要和用户怎么互动?", "1800002100.000100"), "EvStream2")
     slack = llm_bot.slack
     assert slack.wait_for(lambda: bool(slack.called("chat.postMessage")), timeout=30)
     assert "手册里没有这部分内容" in slack.called("chat.postMessage")[0].params["text"]
