@@ -84,25 +84,19 @@ def make_pdf(path: Path, pages: int, workdir: Path) -> str:
     return "hand-written PDF, Helvetica ASCII text (no LibreOffice here)"
 
 
-def _minimal_pdf(pages: int) -> bytes:
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
+def assemble_pdf(objects: list[bytes], page_streams: list[str]) -> bytes:
+    """A PDF file from its first objects (1: catalog, 2: left for the page tree, 3: the font /F1 …)
+    and one content stream per page, with the cross-reference table every reader needs."""
+    objects = list(objects)
     kids = []
-    for page in range(pages):
-        lines = [
-            f"Section {page + 1}: channel review line {line} with numbers {page * line}" for line in range(40)
-        ]
-        stream = "BT /F1 10 Tf 50 780 Td 14 TL " + " ".join(f"({text}) '" for text in lines) + " ET"
+    for stream in page_streams:
         objects.append(f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream".encode())
         objects.append(
             f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {len(objects)} 0 R "
             "/Resources << /Font << /F1 3 0 R >> >> >>".encode()
         )
         kids.append(f"{len(objects)} 0 R")
-    objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {pages} >>".encode()
+    objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>".encode()
     out, offsets = bytearray(b"%PDF-1.4\n"), []
     for number, body in enumerate(objects, start=1):
         offsets.append(len(out))
@@ -112,6 +106,21 @@ def _minimal_pdf(pages: int) -> bytes:
     out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
     out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
     return bytes(out)
+
+
+def _minimal_pdf(pages: int) -> bytes:
+    streams = []
+    for page in range(pages):
+        lines = [
+            f"Section {page + 1}: channel review line {line} with numbers {page * line}" for line in range(40)
+        ]
+        streams.append("BT /F1 10 Tf 50 780 Td 14 TL " + " ".join(f"({text}) '" for text in lines) + " ET")
+    catalog_and_font = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    return assemble_pdf(catalog_and_font, streams)
 
 
 def measure(path: Path, rounds: int) -> dict[str, float | int | str]:

@@ -13,7 +13,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from benchmarks.conversion import SENTENCE
+from benchmarks.conversion import SENTENCE, assemble_pdf
 
 TITLE = "大促复盘基准文档"
 FACT = "青橙会员日的优惠券核销率为 37.6%,主要瓶颈是门店扫码枪固件过旧,十月底前全部升级。"
@@ -117,27 +117,13 @@ def _unicode_pdf(report: list[tuple[str, list[str]]]) -> bytes:
         b"/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /DW 1000 >>",
         f"<< /Length {len(cmap)} >>\nstream\n".encode() + cmap + b"endstream",
     ]
-    kids = []
+    streams = []
     for number, (heading, texts) in enumerate(report):
         lines = [TITLE] if number == 0 else []
         lines += [heading, *(line for text in texts for line in [*_wrapped(text), ""])]
         shown = " ".join(f"{_hex(line)} '" for line in lines)
-        stream = f"BT /F1 12 Tf 50 800 Td 16 TL {shown} ET"
-        objects.append(f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream".encode())
-        objects.append(
-            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {len(objects)} 0 R "
-            "/Resources << /Font << /F1 3 0 R >> >> >>".encode()
-        )
-        kids.append(f"{len(objects)} 0 R")
-    objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>".encode()
-    raw, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(raw))
-        raw += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(raw)
-    raw += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    raw += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    raw += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+        streams.append(f"BT /F1 12 Tf 50 800 Td 16 TL {shown} ET")
+    raw = assemble_pdf(objects, streams)
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(bytes(raw))))
     for page, (heading, _) in enumerate(report):
         writer.add_outline_item(title=heading, page_number=page)
