@@ -38,6 +38,17 @@ def migrated_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
 
 
 @pytest.fixture
+def postgres_engine() -> Iterator[Engine]:
+    """A migrated PostgreSQL database of this test's own, as `opsbot migrate` leaves it before any
+    process starts (skipped without OPSBOT_TEST_DATABASE_URL)."""
+    with own_postgres_database() as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        yield engine
+        engine.dispose()
+
+
+@pytest.fixture
 def chroma_server(tmp_path: Path) -> Iterator[int]:
     port = free_port()
     log = (tmp_path / "chroma.log").open("w")

@@ -14,11 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from bot.adapters.database import make_engine
 from bot.adapters.knowledge_source_store import SqlKnowledgeSources
-from bot.adapters.migrate import upgrade
 from bot.settings import Settings
-from tests.postgres import own_postgres_database
 from tests.slack.conftest import BOT_TOKEN
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.test_learning import DOCUMENTS, DOCX, EDITOR, PLAN_TITLE, share
@@ -34,13 +31,8 @@ PLAN_SECTION = f"{PLAN_TITLE} › 风险预案 › 优惠券被刷"
 
 
 @pytest.fixture
-def engine() -> Iterator[Engine]:
-    """A migrated database of this test's own (`opsbot migrate` runs before any process starts)."""
-    with own_postgres_database() as url:
-        engine = make_engine(url)
-        upgrade(engine)
-        yield engine
-        engine.dispose()
+def engine(postgres_engine: Engine) -> Engine:
+    return postgres_engine
 
 
 @pytest.fixture

@@ -15,12 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from bot.adapters.database import make_engine
 from bot.adapters.knowledge_source_store import SqlKnowledgeSources
 from bot.adapters.leadership import AdvisoryLockLeadership, Leadership
-from bot.adapters.migrate import upgrade
 from bot.settings import Settings
-from tests.postgres import own_postgres_database
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.review_modal import FORM, campaign_with_a_review, open_review, review_submission
 from tests.slack.test_reminders import delivered_and_done, reminder_id_in, reminder_posts
@@ -33,13 +30,8 @@ TAKE_OVER_WITHIN_S = 15.0
 
 
 @pytest.fixture
-def engine() -> Iterator[Engine]:
-    """A migrated database of this test's own (`opsbot migrate` runs before any replica starts)."""
-    with own_postgres_database() as url:
-        engine = make_engine(url)
-        upgrade(engine)
-        yield engine
-        engine.dispose()
+def engine(postgres_engine: Engine) -> Engine:
+    return postgres_engine
 
 
 @pytest.fixture
