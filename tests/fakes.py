@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from bot.domain.checklists import Checklist
+from bot.domain.checklists import Checklist, ChecklistItem, OpenItem, Stage
 from bot.domain.gaps import Gap, GapKind
 from bot.domain.reminders import Reminder
 from bot.domain.sources import KnowledgeSource
@@ -64,6 +64,54 @@ class FakeChecklistStore:
             if stage.key == stage_key:
                 for item in stage.items:
                     item.owner = owner
+
+    def set_item_owner(self, campaign_id: str, item_id: str, owner: str | None) -> None:
+        for item in self.checklists[campaign_id].items():
+            if item.item_id == item_id:
+                item.owner = owner
+
+    def open_items(
+        self, owner: str | None = None, due_by: date | None = None, channel: str | None = None
+    ) -> list[OpenItem]:
+        found = []
+        for order, (campaign_id, checklist) in enumerate(self.checklists.items()):
+            where = self.channels.get(campaign_id, "")
+            if channel is not None and where != channel:
+                continue
+            for stage in checklist.stages:
+                for position, item in enumerate(stage.items):
+                    if item.done or (owner is not None and item.owner != owner):
+                        continue
+                    if due_by is not None and (item.due is None or item.due > due_by):
+                        continue
+                    found.append(
+                        (
+                            (item.due or date.max, order, position),
+                            OpenItem(
+                                campaign_id,
+                                checklist.campaign.name,
+                                where,
+                                stage.key,
+                                stage.name,
+                                item.item_id,
+                                item.text,
+                                item.due,
+                                item.owner,
+                                item.source,
+                            ),
+                        )
+                    )
+        return [item for _, item in sorted(found, key=lambda pair: pair[0])]
+
+    def append_stage(
+        self, campaign_id: str, stage_key: str, stage_name: str, items: list[ChecklistItem]
+    ) -> None:
+        checklist = self.checklists[campaign_id]
+        stage = next((s for s in checklist.stages if s.key == stage_key), None)
+        if stage is None:
+            stage = Stage(stage_key, stage_name, [])
+            checklist.stages.append(stage)
+        stage.items.extend(copy.deepcopy(items))
 
     def find_in_channel(self, channel: str, text: str) -> CampaignSummary | None:
         matches = [s for s in self.for_channel(channel) if text.startswith((s.name, s.campaign_id))]

@@ -7,10 +7,10 @@ import time
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import Connection, Engine, and_, case, func, insert, select, update
+from sqlalchemy import Connection, Engine, and_, case, false, func, insert, select, update
 
 from bot.adapters.schema import campaign_reviews, campaigns, checklist_items
-from bot.domain.checklists import Campaign, Checklist, ChecklistItem, Stage
+from bot.domain.checklists import Campaign, Checklist, ChecklistItem, OpenItem, Stage
 from bot.services.ports import CampaignSummary
 
 
@@ -129,6 +129,113 @@ class SqlChecklistStore:
                 )
                 .values(owner=owner, updated_at=time.time())
             )
+
+    def set_item_owner(self, campaign_id: str, item_id: str, owner: str | None) -> None:
+        with self._engine.begin() as db:
+            self._update_item(db, campaign_id, item_id, owner=owner)
+
+    def open_items(
+        self, owner: str | None = None, due_by: date | None = None, channel: str | None = None
+    ) -> list[OpenItem]:
+        """One query for all campaigns (the morning run reads every owner's items at once)."""
+        query = (
+            select(
+                checklist_items.c.campaign_id,
+                campaigns.c.name,
+                campaigns.c.channel,
+                campaigns.c.stages,
+                checklist_items.c.stage_key,
+                checklist_items.c.item_id,
+                checklist_items.c.text,
+                checklist_items.c.due,
+                checklist_items.c.owner,
+                checklist_items.c.source,
+            )
+            .select_from(checklist_items.join(campaigns, campaigns.c.id == checklist_items.c.campaign_id))
+            .where(checklist_items.c.done == false())
+            .order_by(
+                checklist_items.c.due.is_(None),  # undated last, on SQLite and PostgreSQL alike
+                checklist_items.c.due,
+                campaigns.c.created_at,
+                checklist_items.c.campaign_id,
+                checklist_items.c.position,
+            )
+        )
+        if owner is not None:
+            query = query.where(checklist_items.c.owner == owner)
+        if due_by is not None:
+            query = query.where(checklist_items.c.due.is_not(None), checklist_items.c.due <= due_by)
+        if channel is not None:
+            query = query.where(campaigns.c.channel == channel)
+        with self._engine.connect() as db:
+            rows = db.execute(query).all()
+        stage_names: dict[str, dict[str, str]] = {}
+        items = []
+        for campaign_id, name, where, stages, stage_key, item_id, text, due, item_owner, source in rows:
+            if campaign_id not in stage_names:
+                stage_names[campaign_id] = {s["key"]: s["name"] for s in json.loads(stages)}
+            items.append(
+                OpenItem(
+                    campaign_id,
+                    name,
+                    where,
+                    stage_key,
+                    stage_names[campaign_id].get(stage_key, stage_key),
+                    item_id,
+                    text,
+                    due,
+                    item_owner,
+                    source,
+                )
+            )
+        return items
+
+    def append_stage(
+        self, campaign_id: str, stage_key: str, stage_name: str, items: list[ChecklistItem]
+    ) -> None:
+        """Items added under a stage (created after the others when new), after its existing items."""
+        now = time.time()
+        with self._engine.begin() as db:
+            row = db.execute(select(campaigns.c.stages).where(campaigns.c.id == campaign_id)).first()
+            if row is None:
+                return
+            stages = json.loads(row[0])
+            if all(stage["key"] != stage_key for stage in stages):
+                stages.append({"key": stage_key, "name": stage_name})
+                db.execute(
+                    update(campaigns)
+                    .where(campaigns.c.id == campaign_id)
+                    .values(stages=json.dumps(stages, ensure_ascii=False))
+                )
+            last = db.execute(
+                select(func.max(checklist_items.c.position)).where(
+                    checklist_items.c.campaign_id == campaign_id
+                )
+            ).scalar()
+            start = 0 if last is None else int(last) + 1
+            if items:
+                db.execute(
+                    insert(checklist_items),
+                    [
+                        {
+                            "campaign_id": campaign_id,
+                            "item_id": item.item_id,
+                            "stage_key": stage_key,
+                            "position": start + n,
+                            "text": item.text,
+                            "due": item.due,
+                            "source": item.source,
+                            "owner": item.owner,
+                            "done": item.done,
+                            "done_by": None,
+                            "updated_at": now,
+                            "anchor": item.anchor,
+                            "offset_workdays": item.offset,
+                            "compressed": item.compressed,
+                        }
+                        for n, item in enumerate(items)
+                    ],
+                )
 
     def load(self, campaign_id: str) -> Checklist | None:
         with self._engine.connect() as db:

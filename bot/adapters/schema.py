@@ -13,6 +13,7 @@ from sqlalchemy import (
     Column,
     Date,
     Float,
+    Index,
     Integer,
     MetaData,
     String,
@@ -98,6 +99,8 @@ checklist_items = Table(
     Column("anchor", String(8), nullable=True),
     Column("offset_workdays", Integer, nullable=True),
     Column("compressed", Boolean, nullable=False, server_default=false()),
+    # Revision 0008: the morning nudges and "my open items" look items up by owner.
+    Index("ix_checklist_items_owner", "owner"),
 )
 campaign_reviews = Table(
     "campaign_reviews",
@@ -212,4 +215,21 @@ channel_scopes = Table(
     Column("collection", String(64), primary_key=True),
     Column("added_by", String(32), nullable=False, default=""),
     Column("added_at", Float, nullable=False),
+)
+
+# People who said `/ops nudges off` (revision 0008): no morning DM for them until they turn it on again.
+nudge_optouts = Table(
+    "nudge_optouts",
+    metadata,
+    Column("user_id", String(32), primary_key=True),
+    Column("at", Float, nullable=False),
+)
+
+# Who has opened the App Home tab (revision 0008): only their Home is published again when their
+# items, campaigns or reminders change.
+home_views = Table(
+    "home_views",
+    metadata,
+    Column("user_id", String(32), primary_key=True),
+    Column("opened_at", Float, nullable=False),
 )

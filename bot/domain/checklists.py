@@ -36,6 +36,25 @@ class ChecklistItem:
 
 
 @dataclass(frozen=True)
+class OpenItem:
+    """One not-yet-ticked item with the campaign it belongs to: what nudges, digests and Home list."""
+
+    campaign_id: str
+    campaign_name: str
+    channel: str
+    stage_key: str
+    stage_name: str
+    item_id: str
+    text: str
+    due: date | None
+    owner: str | None
+    source: str | None = None
+
+    def overdue_on(self, day: date) -> bool:
+        return self.due is not None and self.due < day
+
+
+@dataclass(frozen=True)
 class TickChanges:
     """What one person's click changed: items they ticked and items they unticked."""
 

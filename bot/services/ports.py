@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from bot.domain.checklists import Checklist
+from bot.domain.checklists import Checklist, ChecklistItem, OpenItem
 from bot.domain.gaps import Gap, GapKind
 from bot.domain.reminders import Reminder
 from bot.domain.sources import KnowledgeSource
@@ -55,6 +55,21 @@ class ChecklistStore(Protocol):
         ...
 
     def set_stage_owner(self, campaign_id: str, stage_key: str, owner: str | None) -> None: ...
+
+    def set_item_owner(self, campaign_id: str, item_id: str, owner: str | None) -> None: ...
+
+    def open_items(
+        self, owner: str | None = None, due_by: date | None = None, channel: str | None = None
+    ) -> list[OpenItem]:
+        """Items not ticked yet, of every campaign (or one owner's, or one channel's), due on or before
+        `due_by` when given (items without a due date then left out); ordered by due date, campaign."""
+        ...
+
+    def append_stage(
+        self, campaign_id: str, stage_key: str, stage_name: str, items: list[ChecklistItem]
+    ) -> None:
+        """Add items to the campaign under a stage (created at the end if it is new)."""
+        ...
 
     def find_in_channel(self, channel: str, text: str) -> CampaignSummary | None: ...
 
