@@ -70,6 +70,8 @@ _ASKS_FOR_FIGURE = re.compile(
     r"多少(?:钱|元|块)|几(?:块钱|元)"
     r"|(?:比例|比率|预算|费用|成本|价格|价钱|佣金|提成|抽成|门槛|阈值)[^,。?!?!]{0,8}(?:多少|几)"
     r"|(?:多少|几)[^,。?!?!]{0,4}(?:合适|合理|正常)"
+    # How often (一天推几条, 每周发几次): a frequency is a figure too.
+    r"|(?:一天|每天|天天|一周|每周|一个月|每月)[^,。?!?!]{0,6}(?:几|多少)(?:条|次|篇|回)"
     r"|\bhow much\b|\bwhat (?:ratio|percentage|rate|budget)\b",
     re.IGNORECASE,
 )
