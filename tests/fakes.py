@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
+from bot.domain.carry_over import CampaignReview
 from bot.domain.checklists import Checklist, ChecklistItem, OpenItem, Stage
 from bot.domain.gaps import Gap, GapKind
 from bot.domain.reminders import Reminder
@@ -22,6 +23,7 @@ class FakeChecklistStore:
         self.channels: dict[str, str] = {}
         self.messages: dict[str, tuple[str, str]] = {}
         self.reviews: list[tuple[str, str, list[tuple[str, str]]]] = []
+        self.review_times: list[float] = []
 
     def save(self, checklist: Checklist, channel: str = "", created_by: str = "") -> None:
         self.checklists[checklist.campaign.campaign_id] = copy.deepcopy(checklist)
@@ -126,9 +128,24 @@ class FakeChecklistStore:
                 summaries.append(CampaignSummary(campaign_id, c.name, c.launch, c.end, done, total))
         return summaries
 
-    def save_review(self, campaign_id: str, author: str, answers: list[tuple[str, str]]) -> int:
+    def save_review(
+        self, campaign_id: str, author: str, answers: list[tuple[str, str]], created_at: float | None = None
+    ) -> int:
         self.reviews.append((campaign_id, author, answers))
+        self.review_times.append(0.0 if created_at is None else created_at)
         return len(self.reviews)
+
+    def reviews_of_kind(self, kind: str, channel: str, limit: int) -> list[CampaignReview]:
+        """Newest first, as SqlChecklistStore orders them (the same second: the later id first)."""
+        found = [
+            CampaignReview(n, campaign_id, self.checklists[campaign_id].campaign.name, author, answers, at)
+            for n, ((campaign_id, author, answers), at) in enumerate(
+                zip(self.reviews, self.review_times, strict=True), start=1
+            )
+            if self.channels.get(campaign_id) == channel
+            and self.checklists[campaign_id].campaign.kind == kind
+        ]
+        return sorted(found, key=lambda r: (r.created_at, r.review_id), reverse=True)[:limit]
 
 
 class FakeReminderStore:

@@ -10,7 +10,9 @@ from datetime import date
 from sqlalchemy import Connection, Engine, and_, case, false, func, insert, select, update
 
 from bot.adapters.schema import campaign_reviews, campaigns, checklist_items
+from bot.domain.carry_over import CampaignReview
 from bot.domain.checklists import Campaign, Checklist, ChecklistItem, OpenItem, Stage
+from bot.domain.sources import review_answers
 from bot.services.ports import CampaignSummary
 
 
@@ -274,17 +276,45 @@ class SqlChecklistStore:
             stages.append(Stage(stage["key"], stage["name"], members))
         return Checklist(campaign, stages, json.loads(row["notes"]))
 
-    def save_review(self, campaign_id: str, author: str, answers: list[tuple[str, str]]) -> int:
+    def save_review(
+        self, campaign_id: str, author: str, answers: list[tuple[str, str]], created_at: float | None = None
+    ) -> int:
         with self._engine.begin() as db:
             result = db.execute(
                 insert(campaign_reviews).values(
                     campaign_id=campaign_id,
                     author=author,
                     answers=json.dumps(answers, ensure_ascii=False),
-                    created_at=time.time(),
+                    created_at=time.time() if created_at is None else created_at,
                 )
             )
             return int(result.inserted_primary_key[0]) if result.inserted_primary_key else 0
+
+    # -- reviews carried over to the next campaign of a kind (bot/services/carry_over.py) ---------
+
+    def reviews_of_kind(self, kind: str, channel: str, limit: int) -> list[CampaignReview]:
+        query = (
+            select(
+                campaign_reviews.c.id,
+                campaign_reviews.c.campaign_id,
+                campaigns.c.name,
+                campaign_reviews.c.author,
+                campaign_reviews.c.answers,
+                campaign_reviews.c.created_at,
+            )
+            .select_from(campaign_reviews.join(campaigns, campaigns.c.id == campaign_reviews.c.campaign_id))
+            .where(campaigns.c.kind == kind, campaigns.c.channel == channel)
+            .order_by(campaign_reviews.c.created_at.desc(), campaign_reviews.c.id.desc())
+            .limit(limit)
+        )
+        with self._engine.connect() as db:
+            rows = db.execute(query).all()
+        return [
+            CampaignReview(int(review_id), campaign_id, name, author, review_answers(answers), float(at))
+            for review_id, campaign_id, name, author, answers, at in rows
+        ]
+
+    # -- end of the carry-over block ----------------------------------------------------------------
 
     def find_in_channel(self, channel: str, text: str) -> CampaignSummary | None:
         """The channel's campaign whose name (or id) the text starts with; the longest name wins."""

@@ -19,6 +19,7 @@ from bot.domain.checklist_template import ChecklistTemplate, ItemTemplate, Templ
 from bot.domain.checklists import Campaign, Checklist, ChecklistItem, Stage
 from bot.domain.dates import parse_date
 from bot.domain.errors import OpsbotError
+from bot.domain.review_actions import FIXED_DUE
 from bot.domain.spaces import normalize_spaces
 from bot.domain.working_days import (
     WorkCalendar,
@@ -121,6 +122,9 @@ def place_due_dates(
     placed: list[ChecklistItem] = []
     years: set[int] = set()
     for item in items:
+        if item.anchor == FIXED_DUE:
+            placed.append(item)  # a date a person picked (a review's action item) stays where it is
+            continue
         anchor = (end or launch) if item.anchor == "end" else launch if item.anchor == "launch" else None
         if anchor is None or item.offset is None:
             placed.append(replace(item, due=None, compressed=False))

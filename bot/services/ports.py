@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from bot.domain.carry_over import CampaignReview
 from bot.domain.checklists import Checklist, ChecklistItem, OpenItem
 from bot.domain.gaps import Gap, GapKind
 from bot.domain.reminders import Reminder
@@ -75,7 +76,15 @@ class ChecklistStore(Protocol):
 
     def for_channel(self, channel: str) -> list[CampaignSummary]: ...
 
-    def save_review(self, campaign_id: str, author: str, answers: list[tuple[str, str]]) -> int: ...
+    def save_review(
+        self, campaign_id: str, author: str, answers: list[tuple[str, str]], created_at: float | None = None
+    ) -> int:
+        """The review's id; `created_at` is the app clock's time (the machine's when not given)."""
+        ...
+
+    def reviews_of_kind(self, kind: str, channel: str, limit: int) -> list[CampaignReview]:
+        """Reviews of this channel's campaigns of one kind, newest first (what the next one carries over)."""
+        ...
 
 
 class KnowledgeSourceStore(Protocol):

@@ -22,6 +22,8 @@ from typing import Literal
 
 from bot import metrics
 from bot.adapters.triggers import last_due
+from bot.domain.carry_over import open_action_items
+from bot.domain.checklists import ChecklistItem
 from bot.domain.clock import Clock, now_in
 from bot.domain.recurrence import fires_on
 from bot.domain.reminders import REVIEW_KINDS, Reminder, is_late
@@ -61,6 +63,8 @@ class DueReminder:
     review_questions: list[str] = field(default_factory=list)
     key: DeliveryKey | None = None
     attempt: int = 1
+    # A campaign review's open action items (its own review's and those carried over to it).
+    action_items: list[ChecklistItem] = field(default_factory=list)
 
     @property
     def asks_for_review(self) -> bool:
@@ -150,12 +154,15 @@ class ReminderDelivery:
             return None  # another process holds it, or it is finished
         progress = None
         questions: list[str] = []
+        actions: list[ChecklistItem] = []
         if reminder.kind in REVIEW_KINDS and reminder.campaign_id:
             checklist = self._checklists.load(reminder.campaign_id)
             progress = checklist.progress() if checklist else None
             questions = self._review_questions()
+            actions = open_action_items(checklist) if checklist else []
         local_now = now_in(self._clock, reminder.timezone)
-        return DueReminder(reminder, due, is_late(due, local_now), progress, questions, key, attempt)
+        late = is_late(due, local_now)
+        return DueReminder(reminder, due, late, progress, questions, key, attempt, action_items=actions)
 
     def hand_back(self) -> int:
         """At shutdown: what this process claimed but did not post goes to the next leader at once."""

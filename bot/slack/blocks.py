@@ -138,7 +138,10 @@ def help_blocks(command: str, unknown: str | None = None) -> list[Block]:
         f"• `{command} ask How do we retain new users?` English works too",
         f"• `{command} checklist 双十二拉新活动,目标新增1万注册 launch 2026-12-12 end 2026-12-14` 生成活动清单 / draft a campaign checklist",
         f"• `{command} checklist move 双十二拉新活动 launch 2026-12-19 end 2026-12-21` 改日期 / move the dates",
-        f"• `{command} checklists` 本频道的活动清单 / this channel's checklists",
+        f"• `{command} checklists` 本频道的活动清单 / this channel's checklists"
+        f" · `{command} calendar 双十二拉新活动` 导出日历 (.ics) / export to your calendar",
+        f"• `{command} mine` 我名下未完成的事项 / my open items"
+        f" · `{command} nudges off` 关闭每天上午的提醒私信 / stop my morning nudges",
         f"• `{command} remind #weekly 每周五下午4点 周报数据复盘` / `{command} remind me tomorrow 9am 交方案` 定时提醒 / reminders",
         f"• `{command} reminders` 待发送的提醒 / upcoming reminders · `{command} remind cancel <id>`",
         f"• `{command} review 双十二拉新活动 下周一 10:00` 安排复盘提醒 / schedule a campaign review",

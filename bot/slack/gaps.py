@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -170,6 +171,8 @@ class GapResponder:
         self._client = client
         self._replier = replier
         self._zone = ZoneInfo(timezone)
+        # Set by the container: an editor answered gaps (their App Home republishes).
+        self.on_answered: Callable[[list[str]], None] | None = None
 
     def list_gaps(self, request: SlackRequest) -> None:
         """`/ops gaps`, privately: the open gaps, grouped, each with **Answer this**."""
@@ -206,6 +209,8 @@ class GapResponder:
             self._knowledge,
             self,
         )
+        if self.on_answered is not None:
+            self.on_answered([request.user_id])
         self._replier.private(
             request,
             f"✅ 已加入知识库《{safe(answered.source.title, 200)}》,关闭 {answered.resolved} 个问题,"

@@ -15,6 +15,8 @@ SUBCOMMANDS = {
     "checklist": "checklist",
     "清单": "checklist",
     "checklists": "checklists",
+    "mine": "mine",
+    "我的": "mine",
     "remind": "remind",
     "提醒": "remind",
     "reminders": "reminders",
@@ -27,11 +29,19 @@ SUBCOMMANDS = {
     "scope": "scope",
     "gaps": "gaps",
     "缺口": "gaps",
+    "calendar": "calendar",
+    "日历": "calendar",
+    "nudges": "nudges",
+    "nudge": "nudges",
+    "早间提醒": "nudges",
     "help": "help",
     "帮助": "help",
     "?": "help",
     "\uff1f": "help",
 }
+
+# Whole commands of more than one word: `/ops my items`.
+PHRASES = {"my items": "mine"}
 
 _USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^>]*))?>")
@@ -59,6 +69,9 @@ def parse_command(text: str) -> Command:
     stripped = normalize_spaces(text).strip()
     if not stripped:
         return Command("help")
+    phrase = PHRASES.get(" ".join(unicodedata.normalize("NFKC", stripped).lower().split()))
+    if phrase:
+        return Command(phrase)
     first, *more = stripped.split(maxsplit=1)
     rest = more[0] if more else ""
     name = SUBCOMMANDS.get(unicodedata.normalize("NFKC", first).lower())

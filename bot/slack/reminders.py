@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,6 +20,7 @@ from bot.slack.blocks import safe
 from bot.slack.replies import Replier
 from bot.slack.request import SlackRequest
 from bot.slack.retries import retry_after_s
+from bot.slack.reviews import action_item_lines
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +73,12 @@ class ReminderResponder:
         self.delivery = delivery
         self._client = client
         self._replier = replier
+        # Set by the container: these people's reminders changed (App Home republishes).
+        self.on_change: Callable[[list[str]], None] | None = None
+
+    def _changed(self, *users: str) -> None:
+        if self.on_change is not None:
+            self.on_change(list(users))
 
     def add(self, reminder: Reminder) -> datetime | None:
         return self.service.add(reminder)
@@ -84,6 +92,7 @@ class ReminderResponder:
             when += ", next " + ", ".join(
                 f"{moment.astimezone(zone):%m/%d %H:%M}" for moment in created.upcoming
             )
+        self._changed(reminder.creator)
         place = "you" if reminder.channel == request.user_id else f"<#{reminder.channel}>"
         self._replier.private(
             request, f"⏰ {when} → {place}: {safe(reminder.text, 300)} ✔ (id `{reminder.reminder_id}`)"
@@ -116,6 +125,7 @@ class ReminderResponder:
 
     def cancel(self, request: SlackRequest, reminder_id: str) -> None:
         reminder = self.service.cancel(reminder_id, request.user_id)
+        self._changed(reminder.creator)
         self._replier.private(
             request, f"已取消 / Cancelled `{reminder.reminder_id}`: {safe(reminder.text, 200)}"
         )
@@ -123,6 +133,7 @@ class ReminderResponder:
     def review_by_hand(self, request: SlackRequest) -> None:
         """`/ops review 双十二拉新活动 下周一 10:00`: a review reminder for one of the channel's campaigns."""
         reminder = self.service.review_by_hand(request.text, request.user_id, request.channel_id)
+        self._changed(reminder.creator)
         self._replier.private(
             request,
             f"⏰ {describe(reminder.schedule, reminder.timezone)} → <#{reminder.channel}>: {safe(reminder.text, 200)} ✔",
@@ -202,6 +213,7 @@ def reminder_message(due: DueReminder) -> tuple[str, list[dict[str, Any]]]:
     if due.review_questions:
         lines.append("手册里的复盘问题 / Questions from the playbook:")
         lines += [f"{n}. {safe(question, 200)}" for n, question in enumerate(due.review_questions, 1)]
+    lines += action_item_lines(due.action_items)
     text = "\n".join(lines)
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": text[:2900], "verbatim": True}}

@@ -39,6 +39,9 @@ DEFAULT_MEMBERS = (
     "U0TICKER",
     "U0VOTER",
 )
+# Where the bytes of an upload go (files.getUploadURLExternal's upload_url), and its name for fail_next.
+UPLOAD_PATH = "/upload/v1/"
+UPLOAD_METHOD = "upload"
 FAULTS = ("http500", "http503", "ratelimited", "fatal_error", "429", "hang")
 
 
@@ -81,6 +84,11 @@ class FakeSlack:
         self.unreadable_channels: dict[str, str] = {}
         # users.info names: id → display name (others get their id, lower-cased, as their handle).
         self.names: dict[str, str] = {}
+        # files.getUploadURLExternal → POST bytes to its upload_url → files.completeUploadExternal:
+        # bytes by file id, and the completed uploads (id, title, channel_id) in order.
+        self.upload_bytes: dict[str, bytes] = {}
+        self.completed_uploads: list[dict[str, Any]] = []
+        self._file_ids = itertools.count(1)
         self._faults: dict[str, list[str]] = {}
         self._stopping = threading.Event()
         self._ts = itertools.count(1)
@@ -96,7 +104,10 @@ class FakeSlack:
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 headers = {key.lower(): value for key, value in self.headers.items()}
-                params = fake._parse(raw, headers.get("content-type", ""))
+                if self.path.startswith(UPLOAD_PATH):  # raw file bytes, not a form
+                    params: dict[str, Any] = {"file_id": self.path.removeprefix(UPLOAD_PATH), "bytes": raw}
+                else:
+                    params = fake._parse(raw, headers.get("content-type", ""))
                 status, payload, extra = fake._respond(self.path, params, headers)
                 body = json.dumps(payload).encode()
                 try:
@@ -184,6 +195,7 @@ class FakeSlack:
         self, path: str, params: dict[str, Any], headers: dict[str, str]
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
         method = path.removeprefix("/api/") if path.startswith("/api/") else path
+        method = UPLOAD_METHOD if path.startswith(UPLOAD_PATH) else method
         with self._changed:
             queued = self._faults.get(method)
             fault = queued.pop(0) if queued else None
@@ -245,6 +257,11 @@ class FakeSlack:
             return self._members(params)
         if method == "usergroups.users.list":
             return {"ok": True, "users": self.user_groups.get(str(params.get("usergroup")), [])}
+        if method in ("files.getUploadURLExternal", UPLOAD_METHOD, "files.completeUploadExternal"):
+            return self._upload_step(method, params)
+        if method == "conversations.open":
+            users = str(params.get("users") or "")
+            return {"ok": True, "channel": {"id": "D" + users.split(",")[0].removeprefix("U")}}
         if method == "files.info":
             return self._file_info(str(params.get("file")))
         if method.startswith("chat.") and "Stream" in method:
@@ -260,6 +277,25 @@ class FakeSlack:
         self.uploaders[file_id] = user
         shared = {"id": file_id, "name": name, "mimetype": mimetype, "size": len(data), "mode": "hosted"}
         return {**shared, "user": user} if user else shared
+
+    def _upload_step(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Slack's upload flow, as files_upload_v2 drives it (fault-injectable by method name)."""
+        if method == "files.getUploadURLExternal":
+            file_id = f"F0UP{next(self._file_ids):04d}"
+            return {"ok": True, "file_id": file_id, "upload_url": f"{self.base_url}{UPLOAD_PATH}{file_id}"}
+        files = params.get("files") or "[]"
+        files = json.loads(files) if isinstance(files, str) else files
+        with self._changed:  # told to waiters once stored, not just once called
+            if method == UPLOAD_METHOD:
+                self.upload_bytes[str(params["file_id"])] = bytes(params["bytes"])
+                self._changed.notify_all()
+                return {"ok": True}
+            if any(str(f.get("id")) not in self.upload_bytes for f in files):
+                return {"ok": False, "error": "file_not_found"}
+            for file in files:
+                self.completed_uploads.append({**file, "channel_id": params.get("channel_id")})
+            self._changed.notify_all()
+        return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
 
     def _file_info(self, file_id: str) -> dict[str, Any]:
         if file_id not in self.files:
@@ -342,6 +378,15 @@ class FakeSlack:
     def called(self, method: str) -> list[Call]:
         with self._changed:
             return [call for call in self.calls if call.method == method]
+
+    def uploaded(self, channel: str | None = None) -> list[tuple[dict[str, Any], bytes]]:
+        """Completed uploads (shared into `channel` if given) with their bytes, oldest first."""
+        with self._changed:
+            return [
+                (upload, self.upload_bytes[str(upload["id"])])
+                for upload in self.completed_uploads
+                if channel is None or upload.get("channel_id") == channel
+            ]
 
     def responses(self, name: str = "r1") -> list[dict[str, Any]]:
         return [call.params for call in self.called(f"/response/{name}")]

@@ -49,7 +49,8 @@ def open_review(bot: RunningBot, campaign_id: str, user: str = "U0LEAD") -> dict
 
 def review_submission(view: dict[str, Any], answers: dict[int, str], user: str = "U0LEAD") -> bytes:
     """The signed-to-be body of submitting `view` with `answers` by input position (others empty)."""
-    inputs = [block for block in view["blocks"] if block["type"] == "input"]
+    # The review's questions (q0, q1 …); the action-item rows after them are left empty.
+    inputs = [block for block in view["blocks"] if block["type"] == "input" and block["block_id"][:1] == "q"]
     values = {b["block_id"]: {"answer": {"type": "plain_text_input", "value": ""}} for b in inputs}
     for position, text in answers.items():
         values[inputs[position]["block_id"]]["answer"]["value"] = text

@@ -123,7 +123,7 @@ def test_a_review_is_saved_only_for_an_existing_campaign() -> None:
     service = ReviewService(
         store, lambda: ["目标达成了吗?"], sources, FixedClock(NOW), lambda: saved.append(True)
     )
-    assert service.form_for("c0ffee0001", "C1").questions[0] == "目标达成了吗?"
+    assert service.form_for("c0ffee0001", "C1", "U0LEAD").questions[0] == "目标达成了吗?"
     review = service.save("c0ffee0001", "C1", "U0LEAD", [("目标达成了吗?", "达成了 120%"), ("其他", " ")])
     assert "达成了 120%" in review.body and "其他" not in review.body and saved == [True]
     assert review.title.startswith("复盘 · ") and review.title.endswith("by <@U0LEAD>)")
@@ -185,7 +185,7 @@ def test_a_review_is_opened_and_saved_only_for_the_channels_own_campaign() -> No
     sources = FakeKnowledgeSources()
     service = ReviewService(store, lambda: ["目标达成了吗?"], sources, FixedClock(NOW))
     with pytest.raises(NotFound):
-        service.form_for("c0ffee0001", "C0OTHER")
+        service.form_for("c0ffee0001", "C0OTHER", "U0EVE")
     with pytest.raises(NotFound):
         service.save("c0ffee0001", "C0OTHER", "U0EVE", [("q", "a")])
     assert store.reviews == [] and sources.all() == []

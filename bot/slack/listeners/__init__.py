@@ -4,15 +4,31 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.slack.listeners import actions, checklist_actions, commands, events, gaps, knowledge, shortcuts
+from bot.slack.listeners import (
+    actions,
+    calendar,
+    checklist_actions,
+    commands,
+    events,
+    gaps,
+    home,
+    item_owners,
+    knowledge,
+    nudges,
+    shortcuts,
+)
 from bot.slack.listeners.context import Services
 
 
 def register(app: App, services: Services) -> None:
     commands.register(app, services)
+    home.register(app, services)  # before events: its Home-tab listener must be matched first
     events.register(app, services)
     actions.register(app, services)
     checklist_actions.register(app, services)
     knowledge.register(app, services)
     shortcuts.register(app, services)
     gaps.register(app, services)
+    calendar.register(app, services)
+    item_owners.register(app, services)
+    nudges.register(app, services)

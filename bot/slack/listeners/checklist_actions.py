@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.logging_setup import log_context
+from bot.slack.ack_budget import done_in_time, start_before_ack
 from bot.slack.listeners.context import Services
 from bot.slack.request import SlackRequest
 
@@ -71,9 +72,12 @@ def register(app: App, services: Services) -> None:
 
     @app.view("review_submit")
     def handle_review_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        refusal = services.reviews.refusal(view)
+        # Slack waits 3 s: checks still asking Slack about owners then are made again by the save.
+        checking = start_before_ack(lambda: services.reviews.refusal(view))
+        refusal = checking.result() if done_in_time(checking) else None
         if refusal is not None:
             ack(**refusal)
             return
         ack()
-        services.submit(services.reviews.save_review, SlackRequest.from_action(body), view)
+        if services.first_submission(view):  # a redelivered review saves no second copy of its items
+            services.submit(services.reviews.save_review, SlackRequest.from_action(body), view)

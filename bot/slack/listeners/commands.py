@@ -38,6 +38,7 @@ ROUTES: dict[str, Route] = {
     "checklist move": Route(lambda s: s.checklists.move_dates),
     "checklist": Route(lambda s: s.checklists.draft_and_post, lambda _: DRAFTING),
     "checklists": Route(lambda s: s.checklists.list_for_channel, needs_argument=False),
+    "mine": Route(lambda s: s.checklists.mine, needs_argument=False),
     "remind cancel": Route(lambda s: lambda request: s.reminders.cancel(request, request.text)),
     "remind": Route(lambda s: s.reminders.create),
     "reminders": Route(lambda s: s.reminders.list_for, needs_argument=False),
@@ -50,6 +51,10 @@ ROUTES: dict[str, Route] = {
     "scope clear": Route(lambda s: partial(_scope, s, "clear")),
     "scope": Route(lambda s: partial(_scope, s, "show"), needs_argument=False),
     "gaps": Route(lambda s: partial(_gaps, s), needs_argument=False),
+    "calendar": Route(lambda s: partial(_calendar, s)),
+    "nudges off": Route(lambda s: partial(_nudges, s, "turn_off"), needs_argument=False),
+    "nudges on": Route(lambda s: partial(_nudges, s, "turn_on"), needs_argument=False),
+    "nudges": Route(lambda s: partial(_nudges, s, "status"), needs_argument=False),
 }
 
 
@@ -58,6 +63,20 @@ def _gaps(services: Services, request: SlackRequest) -> None:
     if services.gaps is None:  # bootstrap_slack always wires it; a partial test app may not
         raise OpsbotError("这个 opsbot 没有启用知识缺口。 / Knowledge gaps are not enabled here.")
     services.gaps.list_gaps(request)
+
+
+def _nudges(services: Services, action: str, request: SlackRequest) -> None:
+    """`/ops nudges [on|off]`: the person's own morning DM, privately."""
+    if services.nudges is None:  # bootstrap_slack always wires it; a partial test app may not
+        raise OpsbotError("这个 opsbot 没有启用早间提醒。 / Morning nudges are not enabled here.")
+    getattr(services.nudges, action)(request)
+
+
+def _calendar(services: Services, request: SlackRequest) -> None:
+    """`/ops calendar <campaign name>`: the campaign's .ics file, into the person's DM."""
+    if services.calendar is None:  # bootstrap_slack always wires it; a partial test app may not
+        raise OpsbotError("这个 opsbot 没有启用日历导出。 / Calendar export is not enabled here.")
+    services.calendar.export_named(request)
 
 
 def _scope(services: Services, action: str, request: SlackRequest) -> None:

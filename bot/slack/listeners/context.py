@@ -9,9 +9,12 @@ from typing import Any
 from bot.adapters.state_store import SqlStateStore
 from bot.health import is_storage_failure
 from bot.settings import Settings
+from bot.slack.calendar_export import CalendarResponder
 from bot.slack.checklists import ChecklistResponder
 from bot.slack.gaps import GapResponder
+from bot.slack.home import HomeResponder
 from bot.slack.knowledge import KnowledgeResponder
+from bot.slack.nudges import NudgeResponder
 from bot.slack.reminders import ReminderResponder
 from bot.slack.replies import Replier
 from bot.slack.request import SlackRequest
@@ -37,6 +40,12 @@ class Services:
     scopes: ScopeResponder | None = None
     # `/ops gaps`, **Answer this** and the 👎 reason modal; None where it is not wired.
     gaps: GapResponder | None = None
+    # App Home: publishing it when opened, its Done and Cancel buttons; None where it is not wired.
+    home: HomeResponder | None = None
+    # The morning nudges' **Done** button and `/ops nudges …`; None where it is not wired.
+    nudges: NudgeResponder | None = None
+    # **Export calendar (.ics)** and `/ops calendar <name>`; None where it is not wired.
+    calendar: CalendarResponder | None = None
 
     def first_submission(self, view: dict[str, Any]) -> bool:
         """A modal acted on once: Slack's redelivery or a double click brings the same view id again.
