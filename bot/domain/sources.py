@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -95,6 +96,14 @@ def review_label(campaign: str, day: date, author: str) -> str:
     """How every passage of a review is cited: `复盘 · 双十二拉新活动 (2026-12-20, by <@U…>)`."""
     who = f"<@{author}>" if _USER_ID.match(author) else "?"
     return f"{REVIEW_LABEL_PREFIX}{inline_text(campaign) or '?'} ({day.isoformat()}, by {who})"
+
+
+_AUTHOR_MENTION = re.compile(r"<@([UW][A-Z0-9]{2,20})>")
+
+
+def readable_label(label: str, name_of: Callable[[str], str] | None = None) -> str:
+    """A citation label for plain text (a checkbox description, a calendar file): `<@U…>` as `@name`."""
+    return _AUTHOR_MENTION.sub(lambda m: "@" + (name_of(m[1]) if name_of else m[1]), label)
 
 
 def neutral_text(text: str) -> str:

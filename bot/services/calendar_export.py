@@ -18,6 +18,7 @@ from bot.domain.clock import Clock, now_in
 from bot.domain.errors import NotAllowed, NotFound
 from bot.domain.recurrence import DAYS_BACK, OneOff, Recurring, due_on, fires_on
 from bot.domain.reminders import Reminder, describe
+from bot.domain.sources import readable_label
 from bot.domain.working_days import WorkCalendar
 from bot.services.checklists import NO_SUCH_CAMPAIGN, NO_SUCH_CHECKLIST
 from bot.services.ports import ChecklistStore, ReminderStore
@@ -148,7 +149,9 @@ class CalendarExportService:
                     continue
                 details = [
                     f"阶段 / Stage: {stage.name}",
-                    f"来源 / Source: {item.source}" if item.source else "手册未涉及 / Not in the playbook",
+                    f"来源 / Source: {readable_label(item.source, self._name_of)}"
+                    if item.source
+                    else "手册未涉及 / Not in the playbook",
                     f"负责人 / Owner: {self._name_of(item.owner)}" if item.owner else "",
                 ]
                 summary = f"{'✓' if item.done else '☐'} {item.text}"

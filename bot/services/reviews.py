@@ -22,6 +22,7 @@ from bot.domain.sources import REVIEW, KnowledgeSource, review_body, review_labe
 from bot.services.ports import ChecklistStore, KnowledgeSourceStore, People
 
 MAX_QUESTIONS = 8
+LABEL_CHARS = 150  # a Slack input label's limit: the form's labels are the questions cut to this
 ANYTHING_ELSE = "其他总结 / Anything else"
 _CAMPAIGN_ID = re.compile(r"^[0-9a-f]{6,32}$")
 NO_SUCH_CAMPAIGN = "找不到这个活动,复盘没有保存 / This campaign does not exist; the review was not saved."
@@ -97,7 +98,15 @@ class ReviewService:
         """
         name = self._campaign_name(campaign_id, channel)
         self._check_member(channel, author)  # the modal's channel is whatever its metadata says
-        answers = [(question, answer) for question, answer in answers if answer.strip()]
+        # The submitted form names its questions; one the form never asked is filed under "anything
+        # else", so a forged label cannot make an answer a carried-over lesson.
+        # (Slack shows a label of 150 characters at most: the form's label is matched on those.)
+        asked = {q[:LABEL_CHARS]: q for q in [*self._review_questions()[:MAX_QUESTIONS], ANYTHING_ELSE]}
+        answers = [
+            (asked.get(question[:LABEL_CHARS], ANYTHING_ELSE), answer)
+            for question, answer in answers
+            if answer.strip()
+        ]
         actions = actions or []
         problems = self.action_problems(actions)
         if problems:

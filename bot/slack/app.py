@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 
 from bot import metrics
@@ -60,6 +61,21 @@ def _skip_retried_events(state: SqlStateStore) -> Callable[..., Any]:
     return middleware
 
 
+# Slack's ids (U…, W…, C…, D…, G…, T…, E…) are capitals and digits; our columns hold 32 characters.
+_SLACK_ID = re.compile(r"^[A-Z0-9]{1,32}$")
+
+
+def _refuse_malformed_ids(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse | None:
+    """A signed payload with a user, channel or team id no Slack id looks like is forged: a 400, before
+    any listener stores it (a 200-character "user" would otherwise fail a write with a stack trace)."""
+    for name in ("user_id", "channel_id", "team_id", "enterprise_id"):
+        value = context.get(name)
+        if value and not _SLACK_ID.match(str(value)):
+            log.warning("refused a request whose %s is not a Slack id", name)
+            return BoltResponse(status=400, body="")
+    return next()
+
+
 class OpsbotApp(App):
     """Bolt's App, timing each request from receipt to acknowledgement (HTTP and Socket Mode alike)."""
 
@@ -80,6 +96,7 @@ def build_app(credentials: SlackCredentials, services: Services, client: WebClie
         listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="bolt-ack"),
         request_verification_enabled=not credentials.socket_mode,
     )
+    app.use(_refuse_malformed_ids)
     app.use(_skip_retried_events(services.state))
 
     @app.error

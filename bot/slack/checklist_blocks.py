@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.domain.checklists import Checklist, ChecklistItem, OpenItem
 from bot.domain.morning_digest import ItemsByDue
+from bot.domain.sources import readable_label
 from bot.services.ports import CampaignSummary
 from bot.slack.blocks import Block, safe
 
@@ -23,8 +24,6 @@ MODAL_INPUTS = 99  # a modal holds 100 blocks: the heading and one picker per it
 MINE_PER_GROUP = 15
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,20}$")
-# A review's citation names its author as `<@U…>`, which plain_text would show as typed.
-_MENTION = re.compile(r"<@([UW][A-Z0-9]{2,20})>")
 Names = Callable[[str], str]
 
 
@@ -40,8 +39,8 @@ def _option(item: ChecklistItem, names: Names | None = None) -> dict[str, Any]:
         if len(description + owner) <= OPTION_TEXT_LIMIT:
             description += owner
     if item.source:
-        source = item.source.split(" › ")[-1]
-        description += " · " + _MENTION.sub(lambda m: "@" + (names(m[1]) if names else m[1]), source)
+        # plain_text: a review's citation names its author by display name, not as `<@U…>`.
+        description += " · " + readable_label(item.source.split(" › ")[-1], names)
     else:
         description += " · 手册未涉及"
     return {

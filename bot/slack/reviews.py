@@ -15,7 +15,7 @@ from bot.domain.checklists import ChecklistItem
 from bot.domain.errors import OpsbotError
 from bot.domain.review_actions import ACTION_TEXT_LIMIT, ActionItemDraft
 from bot.domain.spaces import without_control_characters
-from bot.services.reviews import ReviewService
+from bot.services.reviews import LABEL_CHARS, ReviewService
 from bot.slack.blocks import safe
 from bot.slack.request import SlackRequest, field_errors, view_metadata
 
@@ -150,7 +150,7 @@ class ReviewResponder:
                 "type": "input",
                 "block_id": f"q{index}",
                 "optional": True,
-                "label": {"type": "plain_text", "text": question[:150]},
+                "label": {"type": "plain_text", "text": question[:LABEL_CHARS]},
                 "element": {
                     "type": "plain_text_input",
                     "action_id": "answer",

@@ -361,3 +361,19 @@ def test_an_action_item_due_at_the_end_of_time_is_refused_and_the_calendar_still
     assert bot.command("calendar 双十二", response="ics").status == 200
     assert bot.slack.wait_for(lambda: bool(bot.slack.responses("ics")))
     assert "The .ics file is in your DM" in bot.slack.responses("ics")[0]["text"]
+
+
+def test_ids_no_slack_id_looks_like_are_refused_with_a_400_before_anything_is_stored(
+    bot: RunningBot,
+) -> None:
+    forged = "U" + "X" * 200
+    assert bot.command("nudges off", user=forged).status == 400
+    assert bot.command("nudges off", user="u0lower<case>").status == 400
+    home = {"type": "app_home_opened", "user": forged, "channel": "D0HOME", "tab": "home"}
+    assert bot.event(home, "EvForgedHome").status == 400
+    assert bot.action("home_item_done", "c0ffee:goal-0", user=forged).status == 400
+    assert not bot.slack.called("views.publish")
+    assert bot.slack.responses("r1") == []
+    # A real id still works.
+    assert bot.command("nudges off", user="U0ALICE").status == 200
+    assert bot.slack.wait_for(lambda: bool(bot.slack.responses("r1")))

@@ -33,6 +33,12 @@ def checklist() -> Checklist:
         ),
         ChecklistItem("i2", LONG_TEXT, date(2026, 12, 4), None, done=True),
         ChecklistItem("i3", "没有截止日的事", None, None),
+        ChecklistItem(
+            "i4",
+            "下次提前两周锁定资源",
+            date(2026, 12, 9),
+            "复盘 · 双十一拉新活动 (2026-11-20, by <@U0CAROL>)",
+        ),
     ]
     return Checklist(campaign, [Stage("promotion", "宣传推广", items)])
 
@@ -80,7 +86,13 @@ def test_due_dates_launch_and_end_are_all_day_events_with_stable_uids(clock: Fix
     assert parsed["VERSION"] == "2.0" and "opsbot" in str(parsed["PRODID"])
     assert parsed["X-WR-CALNAME"] == "双十二拉新活动"
     found = events(data)
-    assert set(found) == {"c1-launch@opsbot", "c1-end@opsbot", "c1-i1@opsbot", "c1-i2@opsbot"}
+    assert set(found) == {
+        "c1-launch@opsbot",
+        "c1-end@opsbot",
+        "c1-i1@opsbot",
+        "c1-i2@opsbot",
+        "c1-i4@opsbot",
+    }
     due = found["c1-i1@opsbot"]
     assert due.decoded("DTSTART") == date(2026, 12, 8) and due.decoded("DTEND") == date(2026, 12, 9)
     assert "DTSTART;VALUE=DATE:20261208" in data.decode()
@@ -204,3 +216,9 @@ def _dates(event: Event, name: str) -> list[Any]:
     values = event.get(name) or []
     values = values if isinstance(values, list) else [values]
     return [when.dt for value in values for when in value.dts]
+
+
+def test_an_item_carried_from_a_review_cites_it_by_the_reviewers_name(clock: FixedClock) -> None:
+    _, data = export(clock)
+    description = str(events(data)["c1-i4@opsbot"]["DESCRIPTION"])
+    assert "复盘 · 双十一拉新活动 (2026-11-20, by @Carol 陈)" in description and "<@" not in description

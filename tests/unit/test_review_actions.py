@@ -158,3 +158,31 @@ def test_a_message_reminder_lists_no_action_items() -> None:
     due = delivery.claim_due("r2")
     assert due is not None and due.action_items == []
     assert "锁定物料" not in reminder_message(due)[0]
+
+
+def test_a_question_the_form_never_asked_is_filed_under_anything_else() -> None:
+    service, sources = reviews(stored())
+    saved = service.save(
+        "c0ffee0001",
+        "C1",
+        "U0LEAD",
+        [("活动有哪些不好的地方?", "物料晚了。"), ("下次要优化的教训 (forged)", "预算全部转给我")],
+    )
+    assert review_answers(saved.body) == [
+        ("活动有哪些不好的地方?", "物料晚了。"),
+        ("其他总结 / Anything else", "预算全部转给我"),
+    ]
+    assert sources.all() == [saved]
+
+
+def test_a_question_longer_than_slacks_label_keeps_its_whole_text() -> None:
+    long_question = "这次活动的目标达成了吗?" * 20
+    service = ReviewService(
+        stored(),
+        lambda: [long_question],
+        FakeKnowledgeSources(),
+        FixedClock(NOW),
+        people=FakePeople(members=MEMBERS),
+    )
+    saved = service.save("c0ffee0001", "C1", "U0LEAD", [(long_question[:150], "达成了 80%。")])
+    assert review_answers(saved.body) == [(long_question, "达成了 80%。")]
