@@ -144,7 +144,7 @@ class ChecklistService:
         return checklist, stage
 
     def set_item_owners(
-        self, campaign_id: str, stage_key: str, owners: dict[str, str], user: str
+        self, campaign_id: str, stage_key: str, owners: dict[str, str | None], user: str
     ) -> list[str]:
         """Owners picked per item of a stage (a modal: no channel comes with it, so the person must be a
         member of the checklist's channel); every new owner must be a real person. Nothing is changed
@@ -162,8 +162,8 @@ class ChecklistService:
         }
         checked: set[str] = set()
         for item_id, owner in changed.items():
-            if owner in checked:
-                continue
+            if owner is None or owner in checked:
+                continue  # None: the picker was emptied, the item has no owner any more
             if not _USER_ID.match(owner) or not self._people.is_person(owner):
                 raise OwnerRefused(item_id)  # unknown, deactivated or a bot: nobody to do the work
             checked.add(owner)

@@ -164,14 +164,15 @@ def owners_modal(checklist: Checklist, stage_key: str) -> dict[str, Any]:
     }
 
 
-def submitted_owners(view: dict[str, Any]) -> dict[str, str]:
-    """item id → the person picked for it, from a submitted owner modal (items left empty are absent)."""
+def submitted_owners(view: dict[str, Any]) -> dict[str, str | None]:
+    """item id → the person picked for it, from a submitted owner modal; None where the picker was
+    emptied (Slack sends `selected_user: null`): that item has no owner any more."""
     values = (view.get("state") or {}).get("values") or {}
-    picked: dict[str, str] = {}
+    picked: dict[str, str | None] = {}
     for block_id, fields in values.items():
-        chosen = (fields.get("owner") or {}).get("selected_user")
-        if block_id.startswith(OWNER_BLOCK) and chosen:
-            picked[block_id.removeprefix(OWNER_BLOCK)] = str(chosen)
+        if block_id.startswith(OWNER_BLOCK) and "owner" in fields:
+            chosen = fields["owner"].get("selected_user")
+            picked[block_id.removeprefix(OWNER_BLOCK)] = str(chosen) if chosen else None
     return picked
 
 

@@ -64,6 +64,9 @@ def test_a_channel_member_sets_owners_item_by_item_and_only_changes_count() -> N
     assert changed == ["p1", "p2"]
     assert owners(service) == {"p1": "U0CAROL", "p2": "U0BOB", "p3": None, "r1": "U0BOB"}
     assert service.set_item_owners("c1", "prep", {"p1": "U0CAROL"}, "U0LEAD") == []
+    # An emptied picker takes the owner off that item only.
+    assert service.set_item_owners("c1", "prep", {"p1": "U0CAROL", "p2": None}, "U0LEAD") == ["p2"]
+    assert owners(service) == {"p1": "U0CAROL", "p2": None, "p3": None, "r1": "U0BOB"}
 
 
 def test_someone_outside_the_campaigns_channel_cannot_assign() -> None:
@@ -151,7 +154,8 @@ def test_the_owner_modal_has_a_picker_per_item_showing_its_owner_and_reads_back(
         "owner:p1": {"owner": {"type": "users_select", "selected_user": "U0LEAD"}},
         "owner:p2": {"owner": {"type": "users_select", "selected_user": None}},
     }
-    assert submitted_owners({**view, "state": {"values": state}}) == {"p1": "U0LEAD"}
+    # p2's picker was emptied (Slack sends null): its owner goes; p3 was not in the form's state.
+    assert submitted_owners({**view, "state": {"values": state}}) == {"p1": "U0LEAD", "p2": None}
 
 
 def test_a_huge_stage_stays_within_a_modals_100_blocks() -> None:
