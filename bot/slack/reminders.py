@@ -163,10 +163,12 @@ class ReminderResponder:
             failure = post_failure(error)
         else:
             self.delivery.delivered(due)
+            self._changed(due.reminder.creator)  # Home: a one-off leaves the list, a series moves on
             return
         verdict = self.delivery.failed(due, failure)
         if verdict != "retrying":
             self._tell_creator(due, verdict == "refused", failure.reason)
+            self._changed(due.reminder.creator)
 
     def _tell_creator(self, due: DueReminder, refused: bool, reason: str) -> None:
         reminder = due.reminder

@@ -257,3 +257,21 @@ def test_answer_this_on_home_opens_the_form_for_an_editor_and_answering_republis
     seen = len(published(home_bot, ALICE))
     submit(home_bot, form, {"title": "Kubernetes 配置", "body": "运维组负责,找 @ops-infra。"}, ALICE)
     assert "Knowledge gaps (0)" in text_of(wait_for_home(home_bot, ALICE, after=seen))
+
+
+def test_a_reminder_that_fired_leaves_its_creators_home(live_bot: RunningBot) -> None:
+    live_bot.command("remind here in 3 seconds 看一下双十二数据", user=ALICE, response="rem")
+    assert live_bot.slack.wait_for(lambda: bool(live_bot.slack.responses("rem")))
+    open_home(live_bot, ALICE)
+    assert "看一下双十二数据" in text_of(wait_for_home(live_bot, ALICE))
+    seen = len(published(live_bot, ALICE))
+
+    def posted() -> bool:
+        return any(
+            "看一下双十二数据" in str(call.params.get("text"))
+            for call in live_bot.slack.called("chat.postMessage")
+        )
+
+    assert live_bot.slack.wait_for(posted, timeout=30)
+    assert live_bot.slack.wait_for(lambda: len(published(live_bot, ALICE)) > seen, timeout=30)
+    assert "看一下双十二数据" not in text_of(published(live_bot, ALICE)[-1])
