@@ -7,17 +7,40 @@ import time
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import Connection, Engine, and_, case, false, func, insert, select, update
+from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 
+from bot.adapters.campaign_queries import CampaignQueries
 from bot.adapters.schema import campaign_reviews, campaigns, checklist_items
-from bot.domain.carry_over import CampaignReview
-from bot.domain.checklists import Campaign, Checklist, ChecklistItem, OpenItem, Stage
-from bot.domain.sources import review_answers
-from bot.services.ports import CampaignSummary
+from bot.domain.checklists import Campaign, Checklist, ChecklistItem, Stage
 
 
-class SqlChecklistStore:
-    """Each tick is its own row update, so two people ticking different items never undo each other."""
+def _item_row(
+    campaign_id: str, stage_key: str, position: int, item: ChecklistItem, now: float
+) -> dict[str, object]:
+    return {
+        "campaign_id": campaign_id,
+        "item_id": item.item_id,
+        "stage_key": stage_key,
+        "position": position,
+        "text": item.text,
+        "due": item.due,
+        "source": item.source,
+        "owner": item.owner,
+        "done": item.done,
+        "done_by": None,
+        "updated_at": now,
+        "anchor": item.anchor,
+        "offset_workdays": item.offset,
+        "compressed": item.compressed,
+    }
+
+
+class SqlChecklistStore(CampaignQueries):
+    """Each tick is its own row update, so two people ticking different items never undo each other.
+
+    What reads across campaigns (open items by owner or channel, a channel's list, reviews of a kind)
+    is in bot/adapters/campaign_queries.py.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -44,22 +67,7 @@ class SqlChecklistStore:
                 )
             )
             rows = [
-                {
-                    "campaign_id": campaign.campaign_id,
-                    "item_id": item.item_id,
-                    "stage_key": stage.key,
-                    "position": position,
-                    "text": item.text,
-                    "due": item.due,
-                    "source": item.source,
-                    "owner": item.owner,
-                    "done": item.done,
-                    "done_by": None,
-                    "updated_at": now,
-                    "anchor": item.anchor,
-                    "offset_workdays": item.offset,
-                    "compressed": item.compressed,
-                }
+                _item_row(campaign.campaign_id, stage.key, position, item, now)
                 for stage in checklist.stages
                 for position, item in enumerate(stage.items)
             ]
@@ -136,62 +144,6 @@ class SqlChecklistStore:
         with self._engine.begin() as db:
             self._update_item(db, campaign_id, item_id, owner=owner)
 
-    def open_items(
-        self, owner: str | None = None, due_by: date | None = None, channel: str | None = None
-    ) -> list[OpenItem]:
-        """One query for all campaigns (the morning run reads every owner's items at once)."""
-        query = (
-            select(
-                checklist_items.c.campaign_id,
-                campaigns.c.name,
-                campaigns.c.channel,
-                campaigns.c.stages,
-                checklist_items.c.stage_key,
-                checklist_items.c.item_id,
-                checklist_items.c.text,
-                checklist_items.c.due,
-                checklist_items.c.owner,
-                checklist_items.c.source,
-            )
-            .select_from(checklist_items.join(campaigns, campaigns.c.id == checklist_items.c.campaign_id))
-            .where(checklist_items.c.done == false())
-            .order_by(
-                checklist_items.c.due.is_(None),  # undated last, on SQLite and PostgreSQL alike
-                checklist_items.c.due,
-                campaigns.c.created_at,
-                checklist_items.c.campaign_id,
-                checklist_items.c.position,
-            )
-        )
-        if owner is not None:
-            query = query.where(checklist_items.c.owner == owner)
-        if due_by is not None:
-            query = query.where(checklist_items.c.due.is_not(None), checklist_items.c.due <= due_by)
-        if channel is not None:
-            query = query.where(campaigns.c.channel == channel)
-        with self._engine.connect() as db:
-            rows = db.execute(query).all()
-        stage_names: dict[str, dict[str, str]] = {}
-        items = []
-        for campaign_id, name, where, stages, stage_key, item_id, text, due, item_owner, source in rows:
-            if campaign_id not in stage_names:
-                stage_names[campaign_id] = {s["key"]: s["name"] for s in json.loads(stages)}
-            items.append(
-                OpenItem(
-                    campaign_id,
-                    name,
-                    where,
-                    stage_key,
-                    stage_names[campaign_id].get(stage_key, stage_key),
-                    item_id,
-                    text,
-                    due,
-                    item_owner,
-                    source,
-                )
-            )
-        return items
-
     def append_stage(
         self, campaign_id: str, stage_key: str, stage_name: str, items: list[ChecklistItem]
     ) -> None:
@@ -218,25 +170,7 @@ class SqlChecklistStore:
             if items:
                 db.execute(
                     insert(checklist_items),
-                    [
-                        {
-                            "campaign_id": campaign_id,
-                            "item_id": item.item_id,
-                            "stage_key": stage_key,
-                            "position": start + n,
-                            "text": item.text,
-                            "due": item.due,
-                            "source": item.source,
-                            "owner": item.owner,
-                            "done": item.done,
-                            "done_by": None,
-                            "updated_at": now,
-                            "anchor": item.anchor,
-                            "offset_workdays": item.offset,
-                            "compressed": item.compressed,
-                        }
-                        for n, item in enumerate(items)
-                    ],
+                    [_item_row(campaign_id, stage_key, start + n, item, now) for n, item in enumerate(items)],
                 )
 
     def load(self, campaign_id: str) -> Checklist | None:
@@ -289,65 +223,3 @@ class SqlChecklistStore:
                 )
             )
             return int(result.inserted_primary_key[0]) if result.inserted_primary_key else 0
-
-    # -- reviews carried over to the next campaign of a kind (bot/services/carry_over.py) ---------
-
-    def reviews_of_kind(self, kind: str, channel: str, limit: int) -> list[CampaignReview]:
-        query = (
-            select(
-                campaign_reviews.c.id,
-                campaign_reviews.c.campaign_id,
-                campaigns.c.name,
-                campaign_reviews.c.author,
-                campaign_reviews.c.answers,
-                campaign_reviews.c.created_at,
-            )
-            .select_from(campaign_reviews.join(campaigns, campaigns.c.id == campaign_reviews.c.campaign_id))
-            .where(campaigns.c.kind == kind, campaigns.c.channel == channel)
-            .order_by(campaign_reviews.c.created_at.desc(), campaign_reviews.c.id.desc())
-            .limit(limit)
-        )
-        with self._engine.connect() as db:
-            rows = db.execute(query).all()
-        return [
-            CampaignReview(int(review_id), campaign_id, name, author, review_answers(answers), float(at))
-            for review_id, campaign_id, name, author, answers, at in rows
-        ]
-
-    # -- end of the carry-over block ----------------------------------------------------------------
-
-    def find_in_channel(self, channel: str, text: str) -> CampaignSummary | None:
-        """The channel's campaign whose name (or id) the text starts with; the longest name wins."""
-        matches = [s for s in self.for_channel(channel) if text.startswith((s.name, s.campaign_id))]
-        return max(matches, key=lambda s: len(s.name)) if matches else None
-
-    def for_channel(self, channel: str) -> list[CampaignSummary]:
-        done = func.sum(case((checklist_items.c.done, 1), else_=0))
-        query = (
-            select(
-                campaigns.c.id,
-                campaigns.c.name,
-                campaigns.c.launch,
-                campaigns.c.end_date,
-                done,
-                func.count(checklist_items.c.item_id),
-            )
-            .select_from(
-                campaigns.outerjoin(checklist_items, checklist_items.c.campaign_id == campaigns.c.id)
-            )
-            .where(campaigns.c.channel == channel)
-            .group_by(
-                campaigns.c.id,
-                campaigns.c.name,
-                campaigns.c.launch,
-                campaigns.c.end_date,
-                campaigns.c.created_at,
-            )
-            .order_by(campaigns.c.created_at.desc())
-        )
-        with self._engine.connect() as db:
-            rows = db.execute(query).all()
-        return [
-            CampaignSummary(campaign_id, name, launch, end, int(ticked or 0), int(total))
-            for campaign_id, name, launch, end, ticked, total in rows
-        ]
