@@ -11,8 +11,6 @@ marked failed and logged (`/ops gaps` shows the same list on demand).
 from __future__ import annotations
 
 import logging
-import socket
-import uuid
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
@@ -20,6 +18,7 @@ from bot.domain.clock import Clock
 from bot.domain.editors import KnowledgeEditors
 from bot.domain.gaps import DigestSchedule, GapGroup
 from bot.domain.sources import KnowledgeSource
+from bot.services.claimed_posts import ClaimedPosts
 from bot.services.gaps import GapService
 from bot.services.ports import Deliveries, DeliveryKey
 from bot.services.reminder_delivery import RetryPolicy
@@ -71,16 +70,13 @@ class GapDigest:
         policy: RetryPolicy = DEFAULT_POLICY,
         is_transient: Callable[[Exception], bool] = lambda error: True,
     ) -> None:
-        self._policy = policy
-        self._is_transient = is_transient
         self._gaps = gaps
-        self._deliveries = deliveries
         self._clock = clock
         self.schedule = schedule
         self._recipients = recipients
         self._poster = poster
-        self._claim_s = claim_s
-        self.owner = f"{socket.gethostname()[:40]}:{uuid.uuid4().hex[:12]}"
+        self._posts = ClaimedPosts(deliveries, clock, "the gaps digest", claim_s, policy, is_transient)
+        self.owner = self._posts.holder
 
     def due_groups(self) -> tuple[str, list[GapGroup]]:
         """The week the latest due time belongs to, and the open groups asked about in the week up to it
@@ -99,8 +95,7 @@ class GapDigest:
         posted = 0
         for recipient in self._recipients():
             key = DeliveryKey(f"{DELIVERY_PREFIX}{recipient}"[:32], week)
-            now = self._clock.now().timestamp()
-            attempt = self._deliveries.claim(key, self.owner, now, now + self._claim_s)
+            attempt = self._posts.claim(key)
             if attempt is None:
                 continue  # another process has it, or it went out already this week
             posted += self._attempt(key, recipient, groups, attempt)
@@ -115,15 +110,12 @@ class GapDigest:
             return 0
         week, groups = self.due_groups()
         posted = 0
-        for key in self._deliveries.waiting(self._clock.now().timestamp()):
-            if not key.reminder_id.startswith(DELIVERY_PREFIX):
-                continue
-            now = self._clock.now().timestamp()
-            attempt = self._deliveries.claim(key, self.owner, now, now + self._claim_s)
+        for key in self._posts.waiting(DELIVERY_PREFIX):
+            attempt = self._posts.claim(key)
             if attempt is None:
                 continue
             if key.due != week:  # a new week has its own digest, with these questions in it
-                self._deliveries.failed(key, self.owner, "superseded by a later week", now)
+                self._posts.settle(key, "superseded by a later week")
                 continue
             posted += self._attempt(key, key.reminder_id.removeprefix(DELIVERY_PREFIX), groups, attempt)
         return posted
@@ -131,21 +123,7 @@ class GapDigest:
     def _attempt(self, key: DeliveryKey, recipient: str, groups: list[GapGroup], attempt: int) -> int:
         """One claimed post: 1 if it went out; a passing failure is retried later, within the policy."""
         if not groups:
-            self._deliveries.sent(key, self.owner, self._clock.now().timestamp())  # an empty week
+            self._posts.settle(key)  # an empty week
             return 0
-        try:
-            self._poster.post_digest(recipient, groups, key.due)
-        except Exception as error:
-            now = self._clock.now().timestamp()
-            reason = type(error).__name__
-            if self._is_transient(error) and attempt < self._policy.attempts:
-                log.warning("the gaps digest could not be posted (%s); retrying", reason)
-                self._deliveries.retry_at(
-                    key, self.owner, now + self._policy.backoff_s[attempt - 1], reason, now
-                )
-            else:
-                log.warning("the gaps digest could not be posted: %s", reason)
-                self._deliveries.failed(key, self.owner, reason, now)
-            return 0
-        self._deliveries.sent(key, self.owner, self._clock.now().timestamp())
-        return 1
+        post = lambda: self._poster.post_digest(recipient, groups, key.due)  # noqa: E731
+        return int(self._posts.attempt(key, attempt, post) == "sent")

@@ -11,8 +11,6 @@ marked failed and logged.
 from __future__ import annotations
 
 import logging
-import socket
-import uuid
 from collections.abc import Callable
 from datetime import date, time
 from typing import Protocol
@@ -20,6 +18,7 @@ from typing import Protocol
 from bot.domain.clock import Clock
 from bot.domain.morning_digest import Digest, compose_digests
 from bot.domain.working_days import WorkCalendar
+from bot.services.claimed_posts import ClaimedPosts
 from bot.services.ports import ChecklistStore, Deliveries, DeliveryKey
 from bot.services.reminder_delivery import RetryPolicy
 
@@ -52,15 +51,12 @@ class MorningDigest:
         is_transient: Callable[[Exception], bool] = lambda error: True,
     ) -> None:
         self._store = store
-        self._deliveries = deliveries
         self._clock = clock
         self._calendar = calendar
         self._poster = poster
         self.at = at  # None: the digest is off
-        self._claim_s = claim_s
-        self._policy = policy or RetryPolicy()
-        self._is_transient = is_transient
-        self.owner = f"{socket.gethostname()[:40]}:{uuid.uuid4().hex[:12]}"
+        self._posts = ClaimedPosts(deliveries, clock, "the morning digest", claim_s, policy, is_transient)
+        self.owner = self._posts.holder
 
     def compose_all(self, day: date) -> dict[str, Digest]:
         """Every channel's digest for `day`, without posting (also what the benchmark times)."""
@@ -87,8 +83,7 @@ class MorningDigest:
         posted = 0
         for channel, digest in self.compose_all(day).items():
             key = DeliveryKey(f"{DELIVERY_PREFIX}{channel}"[:32], day.isoformat())
-            now = self._clock.now().timestamp()
-            attempt = self._deliveries.claim(key, self.owner, now, now + self._claim_s)
+            attempt = self._posts.claim(key)
             if attempt is None:
                 continue  # another process has it, or it went out already today
             posted += self._attempt(key, digest, attempt)
@@ -97,44 +92,26 @@ class MorningDigest:
     def sweep(self) -> int:
         """Digests whose post failed for a passing reason, or whose process died while posting: posted
         again (as they read now) while their day is still today; how many."""
-        waiting = [k for k in self._deliveries.waiting(self._clock.now().timestamp()) if self._ours(k)]
+        waiting = self._posts.waiting(DELIVERY_PREFIX)
         if not waiting:
             return 0
         day = self._clock.today()
         digests = self.compose_all(day) if self.today() == day else {}
         posted = 0
         for key in waiting:
-            now = self._clock.now().timestamp()
-            attempt = self._deliveries.claim(key, self.owner, now, now + self._claim_s)
+            attempt = self._posts.claim(key)
             if attempt is None:
                 continue
             digest = digests.get(key.reminder_id.removeprefix(DELIVERY_PREFIX))
             if key.due != day.isoformat() or digest is None:
                 # A new day has its own digest; or everything was ticked off meanwhile.
-                self._deliveries.failed(key, self.owner, "nothing to post any more", now)
+                self._posts.settle(key, "nothing to post any more")
                 continue
             posted += self._attempt(key, digest, attempt)
         return posted
 
-    @staticmethod
-    def _ours(key: DeliveryKey) -> bool:
-        return key.reminder_id.startswith(DELIVERY_PREFIX)
-
     def _attempt(self, key: DeliveryKey, digest: Digest, attempt: int) -> int:
         """One claimed post: 1 if it went out; a passing failure is retried later, within the policy."""
-        try:
-            self._poster.post_morning_digest(digest)
-        except Exception as error:
-            now = self._clock.now().timestamp()
-            reason = type(error).__name__
-            if self._is_transient(error) and attempt < self._policy.attempts:
-                log.warning("the morning digest could not be posted (%s); retrying", reason)
-                self._deliveries.retry_at(
-                    key, self.owner, now + self._policy.backoff_s[attempt - 1], reason, now
-                )
-            else:
-                log.warning("the morning digest could not be posted: %s", reason)
-                self._deliveries.failed(key, self.owner, reason, now)
-            return 0
-        self._deliveries.sent(key, self.owner, self._clock.now().timestamp())
-        return 1
+        return int(
+            self._posts.attempt(key, attempt, lambda: self._poster.post_morning_digest(digest)) == "sent"
+        )

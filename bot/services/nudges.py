@@ -10,9 +10,7 @@ day; one Slack refuses for good (a deactivated user …) is marked failed and lo
 from __future__ import annotations
 
 import logging
-import socket
 import threading
-import uuid
 from collections.abc import Callable
 from datetime import time
 from time import monotonic
@@ -32,6 +30,7 @@ from bot.domain.nudges import (
     zone_or,
 )
 from bot.domain.working_days import WorkCalendar
+from bot.services.claimed_posts import ClaimedPosts
 from bot.services.ports import ChecklistStore, Deliveries, DeliveryKey, People
 from bot.services.reminder_delivery import RetryPolicy
 
@@ -87,7 +86,6 @@ class MorningNudges:
     ) -> None:
         self._checklists = checklists
         self._optouts = optouts
-        self._deliveries = deliveries
         self._people = people
         self._calendar = calendar
         self._clock = clock
@@ -95,10 +93,8 @@ class MorningNudges:
         self._team_timezone = team_timezone
         self.at = at
         self.enabled = enabled
-        self._claim_s = claim_s
-        self._policy = policy or RetryPolicy()
-        self._is_transient = is_transient
-        self.owner = f"{socket.gethostname()[:40]}:{uuid.uuid4().hex[:12]}"
+        self._posts = ClaimedPosts(deliveries, clock, "a morning nudge", claim_s, policy, is_transient)
+        self.owner = self._posts.holder
         self._zones: dict[str, tuple[float, ZoneInfo]] = {}
         # Owners this process saw finished (or held elsewhere) for a day: no claim to try again.
         self._settled: dict[str, str] = {}
@@ -138,8 +134,7 @@ class MorningNudges:
         posted = 0
         for nudge in self.due_nudges():
             key = DeliveryKey(f"{DELIVERY_PREFIX}{nudge.owner}"[:32], nudge.day.isoformat())
-            now = self._clock.now().timestamp()
-            attempt = self._deliveries.claim(key, self.owner, now, now + self._claim_s)
+            attempt = self._posts.claim(key)
             if attempt is None:  # sent already, or another process has it (its sweep retries)
                 self._settled[nudge.owner] = key.due
                 continue
@@ -150,47 +145,30 @@ class MorningNudges:
         """Nudges whose post failed for a passing reason, or whose process died while posting (run by
         the delivery sweep): posted again while it is still that day for the owner; how many."""
         posted = 0
-        for key in self._deliveries.waiting(self._clock.now().timestamp()):
-            if not key.reminder_id.startswith(DELIVERY_PREFIX):
-                continue
-            now = self._clock.now().timestamp()
-            attempt = self._deliveries.claim(key, self.owner, now, now + self._claim_s)
+        for key in self._posts.waiting(DELIVERY_PREFIX):
+            attempt = self._posts.claim(key)
             if attempt is None:
                 continue
             owner = key.reminder_id.removeprefix(DELIVERY_PREFIX)
             day = morning_of(self._clock.now(), self.zone_of(owner), self.at, self._calendar).day
             if key.due != day.isoformat():  # a new day has its own nudge, with these items in it
-                self._deliveries.failed(key, self.owner, "superseded by a later day", now)
+                self._posts.settle(key, "superseded by a later day")
                 continue
             nudge = None
             if not self._optouts.is_off(owner):
                 nudge = nudge_for(owner, self._checklists.open_items(owner=owner, due_by=day), day)
             if nudge is None:  # ticked meanwhile, or turned off: nothing left to say
-                self._deliveries.sent(key, self.owner, now)
+                self._posts.settle(key)
                 continue
             posted += self._attempt(key, nudge, attempt)
         return posted
 
     def _attempt(self, key: DeliveryKey, nudge: Nudge, attempt: int) -> int:
         """One claimed DM: 1 if it went out; a passing failure is retried later, within the policy."""
-        try:
-            self._poster.post_nudge(nudge)
-        except Exception as error:
-            now = self._clock.now().timestamp()
-            reason = type(error).__name__
-            if self._is_transient(error) and attempt < self._policy.attempts:
-                log.warning("a morning nudge could not be posted (%s); retrying", reason)
-                self._deliveries.retry_at(
-                    key, self.owner, now + self._policy.backoff_s[attempt - 1], reason, now
-                )
-            else:
-                log.warning("a morning nudge could not be posted: %s", reason)
-                self._deliveries.failed(key, self.owner, reason, now)
-                self._settled[nudge.owner] = key.due
-            return 0
-        self._deliveries.sent(key, self.owner, self._clock.now().timestamp())
-        self._settled[nudge.owner] = key.due
-        return 1
+        outcome = self._posts.attempt(key, attempt, lambda: self._poster.post_nudge(nudge))
+        if outcome != "retrying":
+            self._settled[nudge.owner] = key.due
+        return int(outcome == "sent")
 
 
 class NudgeChoices:
