@@ -34,13 +34,17 @@ def submitted_answers(view: dict[str, Any]) -> list[tuple[str, str]]:
         if block.get("type") == "input"
     }
     values = (view.get("state") or {}).get("values") or {}
+    # Slack's state.values does not follow the blocks' order: the blocks give it.
+    position = {block.get("block_id"): n for n, block in enumerate(view.get("blocks", []))}
+    keys = sorted(
+        (key for key in values if _QUESTION_BLOCK.match(key)), key=lambda k: position.get(k, len(position))
+    )
     return [
         (
             labels.get(key, key),
-            without_control_characters(str((field.get("answer") or {}).get("value") or "")),
+            without_control_characters(str((values[key].get("answer") or {}).get("value") or "")),
         )
-        for key, field in values.items()
-        if _QUESTION_BLOCK.match(key)
+        for key in keys
     ]
 
 
