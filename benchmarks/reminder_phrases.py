@@ -7,7 +7,7 @@ Each line of the JSONL file is {"id", "lang", "phrase", "now", "tz", "expect": {
 as `/ops remind` takes it (`me to …`); that word is dropped, as the command does. A reading is correct
 when kind, the next firings (as instants), the text and workdays_only all match; reading something
 wrongly is worse than refusing, so WRONG is counted apart. The baseline parser (`--baseline`, default
-HEAD; 1cbccf3 is the last one before issue 12) is loaded with `git show <rev>:bot/domain/<file>` into a
+1cbccf3, the last one before issue 12; later revisions store rules this loader does not read) is loaded with `git show <rev>:bot/domain/<file>` into a
 temporary package (read-only git), so both are measured in one run.
 """
 
@@ -133,7 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("phrases", type=Path, help="a JSONL file of phrases")
     parser.add_argument("--show", action="store_true", help="print every phrase the new parser does not read")
     parser.add_argument(
-        "--baseline", default="HEAD", help="the git revision whose parser is the baseline (default HEAD)"
+        "--baseline",
+        default="1cbccf3",
+        help="the git revision whose parser is the baseline (default 1cbccf3)",
     )
     args = parser.parse_args(argv)
     from bot.adapters.holiday_calendar import ChinaWorkCalendar

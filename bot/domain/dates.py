@@ -36,7 +36,7 @@ _LEADING_DATE = re.compile(
     r"^(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{4}年\d{1,2}月\d{1,2}[日号]?|\d{1,2}月\d{1,2}[日号]?|\d{1,2}/\d{1,2}"
     rf"|(?:on\s+)?(?:{_EN_MONTH_NAMES})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}})?"
     rf"|(?:on\s+)?\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_EN_MONTH_NAMES})\b(?:,?\s+\d{{4}})?"
-    r"|today|tomorrow|day\s+after\s+tomorrow|今天|明天|大后天|后天"
+    r"|today|tomorrow|(?:the\s+)?day\s+after\s+tomorrow|今天|明天|大后天|后天"
     rf"|(?:next\s+|this\s+|on\s+)?(?:{EN_DAY_NAMES})\b"
     r"|(?:下下|下个?|本|这个?)?(?:周|星期|礼拜)[一二三四五六日天])",
     re.IGNORECASE,
@@ -160,6 +160,7 @@ def parse_date(text: str, today: date) -> date:
         "tomorrow": 1,
         "明天": 1,
         "day after tomorrow": 2,
+        "the day after tomorrow": 2,
         "后天": 2,
         "大后天": 3,
     }

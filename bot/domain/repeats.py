@@ -62,13 +62,14 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("month_end", re.compile(r"^每个?月的?(?:最后一天|月底|底)")),
     ("monthly", re.compile(rf"^(?:{_EVERY}\s+month\s+on\s+(?:the\s+)?|monthly\s+on\s+(?:the\s+)?){_ORDINAL}\b|^(?:on\s+)?the\s+{_ORDINAL}\s+of\s+{_EVERY}\s+month\b", re.I)),
     ("monthly", re.compile(rf"^每个?月的?{_CN_NUMBER}[号日]")),
+    ("monthly", re.compile(rf"^{_EVERY}\s+(\d{{1,2}})(?:st|nd|rd|th)\b(?!\s+(?:of|week|day|month|year|{EN_DAY_NAMES})\b)", re.I)),
     ("yearly", re.compile(rf"^(?:{_EVERY}\s+year\s+on\s+|(?:yearly|annually)\s+on\s+|{_EVERY}\s+(?=(?:{_EN_MONTH})\b)){_EN_MONTH_DAY}\b", re.I)),
     ("yearly", re.compile(rf"^每年的?{_CN_NUMBER}月{_CN_NUMBER}[日号]")),
 ]  # fmt: skip
 # A repeat that names no day: refused with the forms that do.
 _NO_DAY = re.compile(
-    rf"^(?:(?:{_EVERY}\s+(?:month|year|other\s+week|2\s+weeks|two\s+weeks|week)|monthly|yearly|annually|biweekly"
-    r"|fortnightly|weekly)\b|每个?月|每年|每隔一周|隔周|每两周|每周(?![一二三四五六日天])|每个?星期(?![一二三四五六日天]))",
+    rf"^(?:{_EVERY}\s+(?:month|year|other\s+week|2\s+weeks|two\s+weeks|week)\b"
+    r"|(?:monthly|yearly|annually|biweekly|fortnightly|weekly)\b(?!\s+(?!at\b|on\b|skip)[a-z])|每个?月|每年|每隔一周|隔周|每两周|每周(?![一二三四五六日天])|每个?星期(?![一二三四五六日天]))",
     re.I,
 )
 NO_DAY_HELP = (

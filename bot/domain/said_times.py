@@ -34,7 +34,12 @@ class TimeOfDay:
 _NIGHT = ("晚上", "夜里", "夜间", "半夜", "午夜", "深夜")
 
 # Time of day, English and Chinese (a Chinese input method types the full-width colon "：").
-_TIME_EN = re.compile(r"^(?:at\s+)?(\d{1,2})(?:[:：](\d{2}))?\s*(am|pm)?\b", re.IGNORECASE)
+_TIME_EN = re.compile(
+    r"^(?:at\s+)?(\d{1,2})(?:[:：](\d{2}))?\s*(am\b|pm\b|a\.m\.?|p\.m\.?)?(?![a-z0-9])", re.IGNORECASE
+)
+# `3 o'clock`: English says no half of the day with it, so it is refused like a bare 1–7 点.
+_O_CLOCK = re.compile(r"^(?:at\s+)?(\d{1,2})\s*o['’]?\s*clock\b", re.IGNORECASE)
+_MORNING = ("凌晨", "早上", "早晨", "清晨", "上午")
 _TIME_CN = re.compile(
     rf"^(凌晨|早上|早晨|清晨|上午|中午|下午|傍晚|{'|'.join(_NIGHT)})?\s*(\d{{1,2}}|{CN_NUMERAL})\s*[点:：时]"
     rf"(?:(\d{{1,2}})分?|({CN_NUMERAL})分|({CN_NUMERAL})(?=\s|$|[,,。])|(半)|(一刻)|(三刻))?"
@@ -97,8 +102,8 @@ def _chinese_time(match: re.Match[str], text: str) -> TimeOfDay:
         hour += 12
     elif period == "凌晨" and hour == 12:
         hour = 0
-    if hour > 23:
-        raise _invalid_time(match.group(0))
+    if hour > 23 or (period in _MORNING and hour > 12):
+        raise _invalid_time(match.group(0))  # 上午15点 says two different times
     if period is None and 1 <= hour <= 7 and not re.search("[:：]", match.group(0)):
         raise InvalidWhen(
             f"{hour}点是上午还是下午?请写「上午{hour}点」或「下午{hour}点」。/ Is that am or pm?"
@@ -111,8 +116,13 @@ def time_of_day(text: str) -> TimeOfDay | None:
     text = text.strip()
     if match := _TIME_CN.match(text):
         return _chinese_time(match, text)
+    if match := _O_CLOCK.match(text):
+        raise InvalidWhen(
+            f"{match[1]} o'clock 是上午还是下午?/ Is {match[1]} o'clock am or pm? Say {match[1]}am or {match[1]}pm."
+        )
     if match := _TIME_EN.match(text):
-        hour, minute, meridiem = int(match[1]), int(match[2] or 0), (match[3] or "").lower()
+        hour, minute = int(match[1]), int(match[2] or 0)
+        meridiem = (match[3] or "").lower().replace(".", "")
         if not match[2] and not meridiem:
             return None  # a bare number is not a time
         if meridiem and not 1 <= hour <= 12:
@@ -161,11 +171,19 @@ def part_of_day(rest: str) -> TimeOfDay:
     word, after = match[1].lower(), rest.strip()[match.end() :]
     if word not in _PERIOD_HOURS:
         raise InvalidWhen(f"「{match[1]}」几点?/ What time in the {word}? " + EXAMPLES)
-    if (found := time_of_day(after)) is None:
+    if (found := time_of_day(after) or _bare_hour(after)) is None:
         return TimeOfDay(time(_PERIOD_HOURS[word]), 0, after)
     if _PERIOD_HOURS[word] >= 18 and 1 <= found.at.hour < 12 and not found.days_later:
         return TimeOfDay(found.at.replace(hour=found.at.hour + 12), 0, found.rest)
-    return found
+    return TimeOfDay(found.at, found.days_later, found.rest)  # the part of the day said which half
+
+
+def _bare_hour(text: str) -> TimeOfDay | None:
+    """`at 8` after a part of the day (`tomorrow morning at 8`, `tonight at 10`): that part says its half."""
+    match = re.match(r"^\s*at\s+(\d{1,2})\b(?![:：.])", text, re.I)
+    if match is None or not 1 <= int(match[1]) <= 11:
+        return None
+    return TimeOfDay(time(int(match[1])), 0, text[match.end() :])
 
 
 def names_a_day_of_month(text: str) -> bool:

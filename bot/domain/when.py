@@ -26,6 +26,7 @@ from bot.domain.recurrence import Recurring as Recurring
 from bot.domain.recurrence import Rule, due_on
 from bot.domain.recurrence import Schedule as Schedule
 from bot.domain.repeats import NoDayNamed, Repeat, UnclearRepeat, read_repeat
+from bot.domain.rewordings import holiday_as_date, in_minutes
 from bot.domain.said_times import (
     EXAMPLES,
     TimeOfDay,
@@ -63,10 +64,19 @@ _SKIP = re.compile(
     re.IGNORECASE,
 )
 _RELATIVE_EN = re.compile(
-    r"^in\s+(\d+|an?|one)\s*(seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?)\b", re.IGNORECASE
+    r"^in\s+(\d+|an?|one)\s*(seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?)\b", re.IGNORECASE
 )
 _RELATIVE_CN = re.compile(
-    rf"^(\d+|{CN_NUMERAL}|半)\s*(秒钟|秒|分钟|分|个小时|小时|个钟头|钟头|天|周|个星期|星期|个半小时|个半钟头)(后|以后|之后)"
+    rf"^(\d+|{CN_NUMERAL}|半)\s*(秒钟|秒|分钟|分|个小时|小时|个钟头|钟头|天|周|个星期|星期|个半小时|个半钟头|个月)(后|以后|之后)"
+)
+# A part of today said after the time: at 10pm tonight, at 5:15 this afternoon.
+_LATER_TODAY = re.compile(r"^\s*(?:(tonight)|this\s+(morning|afternoon|evening))\b", re.I)
+# `Friday, December 4`: the weekday is checked against the date, not read as a second day.
+_MONTH_NAMES = "|".join(MONTHS)
+_WEEKDAY_THEN_DATE = re.compile(
+    rf"^(?:on\s+)?({EN_DAY_NAMES}),?\s+(?=(?:{_MONTH_NAMES})\b|\d{{4}}-|\d{{1,2}}/\d"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTH_NAMES})\b)",
+    re.I,
 )
 _QUOTED = re.compile(r'["“”「](.+?)["“”」]')
 _TRAILING = re.compile(r"^(?:to\s|提醒)", re.I)
@@ -79,7 +89,8 @@ _TODAYS_DAY = re.compile(
 _DANGLING = re.compile(
     rf"(?:\b(?:{EN_DAY_NAMES}|{'|'.join(MONTHS)}|today|tomorrow|tonight|week|month|year|weekend|morning|afternoon"
     rf"|evening|night|next|this|and|or|\d{{1,2}}(?::\d{{2}})?\s*(?:am|pm))|&|(?:下下?|本|这个?|上)?(?:周|星期|礼拜)[一二三四五六日天]?|今天|明天|后天|下个?月"
-    r"|月底|早上|晚上|上午|下午|中午|凌晨|今晚|明早|明晚|[点和及或、])\s*$",
+    r"|月底|早上|晚上|上午|下午|中午|凌晨|今晚|明早|明晚|[点和及或、])\s*$"
+    r"|\b(?:of|before|until|till|\d{1,2}(?:st|nd|rd|th)|o['’]?clock)\s*$",
     re.I,
 )
 _TONIGHT = re.compile(r"^(?:tonight|this\s+evening)\b", re.I)
@@ -128,6 +139,10 @@ def _parse(text: str, now: datetime) -> ParsedReminder:
     schedule, message = _split(text, now)
     if not message:
         raise InvalidWhen("提醒内容是空的 / The reminder has no text. " + EXAMPLES)
+    if re.match(r"^(?:之?前|以前)", message):
+        raise InvalidWhen(
+            "「…前」是截止时间,请说什么时候提醒 / That is a deadline: say when to remind. " + EXAMPLES
+        )
     if _starts_with_when(message):
         raise InvalidWhen(
             f"「{message[:40]}」里还有一个时间,说不清是哪一个 / Two times were given; say one. " + EXAMPLES
@@ -152,7 +167,7 @@ def _split(text: str, now: datetime) -> tuple[Schedule, str]:
         outside = (text[: quoted.start()] + " " + text[quoted.end() :]).strip()
         return _whole_when(outside, now), quoted[1].strip()
     if _TRAILING.match(text):
-        return _when_at_end(text, now)
+        return _when_after_ask(text, now) or _when_at_end(text, now)
     schedule, rest = _read_when(text, now)
     return schedule, _clean(rest)
 
@@ -163,6 +178,27 @@ def _whole_when(text: str, now: datetime) -> Schedule:
     if _clean(rest):
         raise InvalidWhen(f"看不懂「{_clean(rest)[:40]}」/ Could not read {_clean(rest)[:40]!r}. " + EXAMPLES)
     return schedule
+
+
+def _when_after_ask(text: str, now: datetime) -> tuple[Schedule, str] | None:
+    """`提醒我明天上午十点开会`, as WeChat and DingTalk take it: the time right after 提醒我. None when
+    no time is there; refused when the end is a time too (`提醒我明天开会 下午3点`: which one?)."""
+    ask = re.match(r"^提醒(?:我一下|我|一下|大家)?\s*", text)
+    if ask is None or not text[ask.end() :]:
+        return None
+    try:
+        schedule, rest = _read_when(text[ask.end() :], now)
+        if rest.startswith("的"):  # 提醒我明天的材料 周五下午3点: the day is part of the text
+            return None
+    except InvalidWhen as error:
+        if str(error).startswith("看不懂"):
+            return None
+        raise
+    try:
+        _when_at_end(text, now)
+    except InvalidWhen:
+        return schedule, _clean(rest)
+    raise InvalidWhen("前后各有一个时间,说不清是哪一个 / Two times were given; say one. " + EXAMPLES)
 
 
 def _when_at_end(text: str, now: datetime) -> tuple[Schedule, str]:
@@ -232,7 +268,10 @@ def _checked_moment(at: datetime, now: datetime) -> datetime:
 
 def _repeat_head(text: str, now: datetime | None) -> tuple[Repeat, str] | None:
     """The repeat a text starts with; `every month` alone is on today's day of the month (`now`)."""
-    text = re.sub(r"^每晚", "每天晚上", re.sub(r"^每早", "每天早上", text))
+    text = re.sub(r"^每晚", "每天晚上", re.sub(r"^每早", "每天早上", holiday_as_date(text)))
+    # every night at 11pm, every morning: every day, at that part of it
+    text = re.sub(r"(?i)^(?:every|each)\s+(?:night|evening)\b", "every day evening", text)
+    text = re.sub(r"(?i)^(?:every|each)\s+morning\b", "every day morning", text)
     try:
         if found := read_repeat(text):
             return found
@@ -304,7 +343,20 @@ def _schedule(repeat: Repeat, at: time, now: datetime) -> Recurring:
     return Recurring(workdays_only=repeat.workdays, label=repeat.label, rule=rule.text())
 
 
+def _months_later(now: datetime, months: int) -> datetime:
+    """The same day and time `months` later (in a month, 一个月后); a day that month lacks is refused."""
+    year, month = divmod(now.month - 1 + months, 12)
+    try:
+        return now.replace(year=now.year + year, month=month + 1)
+    except ValueError:
+        raise InvalidWhen(
+            f"{now.year + year}-{month + 1:02d} 没有 {now.day} 号 / has no day {now.day}: say the date. "
+            + EXAMPLES
+        ) from None
+
+
 def _relative(text: str, now: datetime) -> tuple[Schedule, str] | None:
+    text = in_minutes(text)
     match = _RELATIVE_EN.match(text) or _RELATIVE_CN.match(text)
     if not match:
         return None
@@ -322,14 +374,26 @@ def _relative(text: str, now: datetime) -> tuple[Schedule, str] | None:
         raise InvalidWhen(f"「{match[1]}」不是一个数 / {match[1]!r} is not a number. " + EXAMPLES)
     if amount == 0:
         raise InvalidWhen("提醒时间要在将来 / The time must be in the future. " + EXAMPLES)
+    if match[2].lower().startswith("month") or match[2] == "个月":
+        if match[1] == "半":  # 半个月: 15 days, two weeks or until the middle of the month
+            raise InvalidWhen("半个月是几天?请写「15天后」或「两周后」/ Say 15 days or 2 weeks. " + EXAMPLES)
+        if amount > 12 * MAX_YEARS_AHEAD:
+            raise _too_far(match.group(0))
+        return _relative_days(_months_later(now, amount), text[match.end() :])
     if amount * unit > MAX_AHEAD.total_seconds():
         raise _too_far(match.group(0))
     moment, rest = now + timedelta(seconds=amount * unit), text[match.end() :]
-    if unit < _DAY_SECONDS:  # hours and minutes are real time, also across a daylight-saving change
-        moment = (_instant(now) + timedelta(seconds=amount * unit)).astimezone(now.tzinfo)
-    if unit >= _DAY_SECONDS and (found := time_of_day(rest)):  # 3天后上午9点: that day, at that time
+    if unit >= _DAY_SECONDS:
+        return _relative_days(moment, rest)
+    real = _instant(now) + timedelta(seconds=amount * unit)  # hours and minutes: real time, also across DST
+    return OneOff(real.astimezone(now.tzinfo).replace(microsecond=0)), rest
+
+
+def _relative_days(moment: datetime, rest: str) -> tuple[Schedule, str]:
+    """Days, weeks or months later: at the time said after (3天后上午9点), else at this time of day."""
+    if found := time_of_day(rest):
         day = moment.date() + timedelta(days=found.days_later)
-        return OneOff(datetime.combine(day, found.at, tzinfo=now.tzinfo)), found.rest
+        return OneOff(datetime.combine(day, found.at, tzinfo=moment.tzinfo)), found.rest
     return OneOff(moment.replace(microsecond=0)), rest
 
 
@@ -344,7 +408,10 @@ def _read_day(text: str, now: datetime) -> date:
 
 
 def _absolute(text: str, now: datetime) -> tuple[Schedule, str]:
-    text = re.sub(r"^on\s+(?=\d)", "", text, flags=re.I)
+    text = re.sub(r"^on\s+(?=\d)", "", holiday_as_date(text), flags=re.I)
+    weekday_said = None
+    if said := _WEEKDAY_THEN_DATE.match(text):
+        weekday_said, text = WEEKDAYS[said[1].lower()], text[said.end() :]
     day: date | None = None
     rest, named_day, evening = text, "", False
     if in_month := month_words(text, now):
@@ -357,6 +424,14 @@ def _absolute(text: str, now: datetime) -> tuple[Schedule, str]:
     if found and day is None and (after := date_after_time(found.rest)):
         day, named_day = _read_day(after[0], now), after[0]
         found = TimeOfDay(found.at, found.days_later, after[1])
+    elif found and day is None and not found.days_later and (later := _LATER_TODAY.match(found.rest)):
+        day, hour = now.date(), found.at.hour
+        if later[2] and later[2].lower() == "morning":
+            if hour >= 12:
+                raise InvalidWhen(f"{found.at:%H:%M} 不在上午 / is not in the morning. " + EXAMPLES)
+        elif 1 <= hour < 12:
+            hour += 12  # at 5:15 this afternoon, at 10 tonight
+        found = TimeOfDay(found.at.replace(hour=hour), 0, found.rest[later.end() :])
     if found is None and day is None:
         if re.match(r"(?i)every\b|每", text):
             raise InvalidWhen(
@@ -364,6 +439,11 @@ def _absolute(text: str, now: datetime) -> tuple[Schedule, str]:
                 "Could not read the repeat; every-N-days is not supported. " + EXAMPLES
             )
         raise InvalidWhen("看不懂提醒时间 / Could not read when to remind. " + EXAMPLES)
+    if weekday_said is not None and (day is None or day.weekday() != weekday_said):
+        raise InvalidWhen(
+            f"星期和日期对不上 / The weekday does not match the date{f' ({day:%A %Y-%m-%d})' if day else ''}. "
+            + EXAMPLES
+        )
     if found is None:
         found = part_of_day(("晚上" if evening else "") + rest)
     elif evening and 1 <= found.at.hour < 12 and not found.days_later:
