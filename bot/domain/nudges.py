@@ -1,6 +1,7 @@
 """Morning nudges as plain rules: whose morning it is, and what each owner's one DM lists.
 
-Each owner is nudged in their own time zone: at the nudge time (10:00 unless set) on a working day of
+Each owner is nudged in their own time zone: at the nudge time (10:00 unless set; not later than eight
+hours after it, so never at night) on a working day of
 the team's calendar (China's holidays and make-up Saturdays), about the open items due that local day
 or earlier. An item's due date is a calendar day, so "today" is the owner's local day, not the team's.
 """
@@ -20,6 +21,9 @@ from bot.domain.working_days import WorkCalendar
 DEFAULT_NUDGE_TIME = time(10, 0)
 # The DM lists this many items; the rest are counted ("… and 3 more").
 MAX_LISTED = 20
+# A "good morning" is not sent at night: a process back more than this long after the nudge time
+# leaves the day's nudge out; the items are in the next working day's, overdue.
+NUDGE_WINDOW = timedelta(hours=8)
 # The furthest ahead of UTC any time zone's day runs (Pacific/Kiritimati, UTC+14).
 _MAX_AHEAD = timedelta(hours=14)
 _HH_MM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -55,7 +59,8 @@ def morning_of(now: datetime, zone: ZoneInfo, at: time, calendar: WorkCalendar) 
     """Local wall-clock time decides, so DST days and half-hour zones need no special case."""
     local = now.astimezone(zone)
     day = local.date()
-    return Morning(day, local.time() >= at and calendar.is_workday(day))
+    since = datetime.combine(day, local.time()) - datetime.combine(day, at)
+    return Morning(day, timedelta(0) <= since < NUDGE_WINDOW and calendar.is_workday(day))
 
 
 def latest_local_day(now: datetime) -> date:

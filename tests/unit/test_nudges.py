@@ -128,6 +128,14 @@ def test_10_00_on_a_working_day_is_the_morning_and_09_59_is_not() -> None:
     assert morning_of(at(2026, 11, 25, 17, 0), SHANGHAI, time(10), CALENDAR).due  # back up late: still today
 
 
+def test_no_good_morning_at_night_the_items_wait_for_the_next_working_day() -> None:
+    assert morning_of(at(2026, 11, 25, 17, 59), SHANGHAI, time(10), CALENDAR).due
+    assert not morning_of(at(2026, 11, 25, 18, 0), SHANGHAI, time(10), CALENDAR).due
+    assert not morning_of(at(2026, 11, 25, 23, 30), SHANGHAI, time(10), CALENDAR).due
+    # a late nudge time keeps its eight hours, up to midnight
+    assert morning_of(at(2026, 11, 25, 23, 30), SHANGHAI, time(16), CALENDAR).due
+
+
 def test_no_nudge_on_a_holiday_or_a_weekend_but_on_a_make_up_saturday() -> None:
     assert not morning_of(at(2026, 10, 1, 10), SHANGHAI, time(10), CALENDAR).due  # 国庆节
     assert not morning_of(at(2026, 11, 28, 10), SHANGHAI, time(10), CALENDAR).due  # a Saturday
