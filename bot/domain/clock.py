@@ -7,8 +7,9 @@ Everything that needs today's date or the current time takes a `Clock`; nothing 
 
 from __future__ import annotations
 
+import re
 import threading
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -93,3 +94,14 @@ def build_clock(timezone: str, frozen_at: datetime | None = None) -> Clock:
         return SystemClock(timezone)
     moment = frozen_at if frozen_at.tzinfo else frozen_at.replace(tzinfo=ZoneInfo(timezone))
     return FixedClock(moment, timezone)
+
+
+_HH_MM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def parse_time_of_day(text: str) -> time:
+    """A setting's time of day, `10:00` or ` 9:30 `; ValueError names the expected form."""
+    found = _HH_MM.match(text.strip())
+    if found is None:
+        raise ValueError(f"{text!r} is not a time of day as HH:MM, e.g. 10:00")
+    return time(int(found.group(1)), int(found.group(2)))

@@ -6,23 +6,13 @@ with the campaign's progress; a channel with nothing due today and nothing overd
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date
 
 from bot.domain.checklists import OpenItem
 
 BAR_WIDTH = 10
-_TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
-
-
-def parse_digest_time(text: str) -> time:
-    """A time of day as HH:MM ("09:30"); ValueError for anything else."""
-    found = _TIME.match(text)
-    if found is None or int(found.group(1)) > 23 or int(found.group(2)) > 59:
-        raise ValueError(f"{text!r} is not a time of day such as '09:30'")
-    return time(int(found.group(1)), int(found.group(2)))
 
 
 def progress_bar(done: int, total: int, width: int = BAR_WIDTH) -> str:

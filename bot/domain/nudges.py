@@ -8,7 +8,6 @@ or earlier. An item's due date is a calendar day, so "today" is the owner's loca
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,15 +25,6 @@ MAX_LISTED = 20
 NUDGE_WINDOW = timedelta(hours=8)
 # The furthest ahead of UTC any time zone's day runs (Pacific/Kiritimati, UTC+14).
 _MAX_AHEAD = timedelta(hours=14)
-_HH_MM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-
-
-def parse_nudge_time(text: str) -> time:
-    """`10:00`, `9:30` → a time of day; ValueError names the expected form."""
-    found = _HH_MM.match(text.strip())
-    if found is None:
-        raise ValueError(f"{text!r} is not a time of day as HH:MM, e.g. 10:00")
-    return time(int(found.group(1)), int(found.group(2)))
 
 
 def zone_or(timezone: str | None, fallback: str) -> ZoneInfo:

@@ -11,8 +11,8 @@ import pytest
 from pydantic import ValidationError
 
 from bot.domain.checklists import Campaign, Checklist, ChecklistItem, Stage
-from bot.domain.clock import FixedClock
-from bot.domain.morning_digest import Digest, by_due, parse_digest_time, progress_bar
+from bot.domain.clock import FixedClock, parse_time_of_day
+from bot.domain.morning_digest import Digest, by_due, progress_bar
 from bot.services.morning_digest import MorningDigest
 from bot.services.ports import DeliveryKey
 from bot.services.reminder_delivery import RetryPolicy
@@ -225,10 +225,10 @@ def test_a_long_digest_stays_within_slacks_limits() -> None:
 
 
 def test_times_bars_and_grouping_read_as_people_write_them() -> None:
-    assert parse_digest_time("9:05") == time(9, 5)
+    assert parse_time_of_day("9:05") == time(9, 5)
     for bad in ("25:00", "9.30", "morning", ""):
         with pytest.raises(ValueError):
-            parse_digest_time(bad)
+            parse_time_of_day(bad)
     assert progress_bar(0, 0) == "░░░░░░░░░░ 0/0" and progress_bar(19, 19).startswith("▓" * 10)
     store = store_with_campaigns()
     grouped = by_due(store.open_items(), TODAY)

@@ -9,7 +9,7 @@ import pytest
 
 from bot.adapters.holiday_calendar import ChinaWorkCalendar
 from bot.domain.checklists import Campaign, Checklist, ChecklistItem, OpenItem, Stage
-from bot.domain.clock import FixedClock
+from bot.domain.clock import FixedClock, parse_time_of_day
 from bot.domain.errors import NotAllowed, NotFound
 from bot.domain.nudges import (
     Nudge,
@@ -18,7 +18,6 @@ from bot.domain.nudges import (
     items_by_owner,
     morning_of,
     nudge_for,
-    parse_nudge_time,
 )
 from bot.services.nudges import MorningNudges, NudgeChoices
 from bot.services.reminder_delivery import RetryPolicy
@@ -115,11 +114,11 @@ def nudges_for(
 
 
 def test_the_nudge_time_is_read_as_hh_mm() -> None:
-    assert parse_nudge_time("10:00") == time(10, 0)
-    assert parse_nudge_time(" 9:30 ") == time(9, 30)
+    assert parse_time_of_day("10:00") == time(10, 0)
+    assert parse_time_of_day(" 9:30 ") == time(9, 30)
     for bad in ("25:00", "10", "ten", "10:60"):
         with pytest.raises(ValueError, match="HH:MM"):
-            parse_nudge_time(bad)
+            parse_time_of_day(bad)
 
 
 def test_10_00_on_a_working_day_is_the_morning_and_09_59_is_not() -> None:
