@@ -8,28 +8,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.adapters.holiday_calendar import ChinaWorkCalendar
-from bot.domain.recurrence import OneOff, next_firings
 from bot.domain.when import InvalidWhen, parse_reminder
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-NOW = datetime(2026, 11, 25, 10, 0, tzinfo=SHANGHAI)
-CALENDAR = ChinaWorkCalendar()
+from tests.unit.test_when_forms import NOW, SHANGHAI, days
+from tests.unit.test_when_forms import reading as read_with_workdays
 
 
 def reading(phrase: str, now: datetime = NOW) -> tuple[str, list[str], str]:
-    parsed = parse_reminder(phrase, now)
-    firings = [moment.isoformat() for moment in next_firings(parsed.schedule, now, CALENDAR.is_workday)]
-    return ("once" if isinstance(parsed.schedule, OneOff) else "recurring"), firings, parsed.text
-
-
-def days(*moments: str) -> list[str]:
-    """`11-25 15:00` → the ISO instant in Shanghai (2026, or the year given first)."""
-    shown = []
-    for moment in moments:
-        full = moment if moment.count("-") == 2 else f"2026-{moment}"
-        shown.append(datetime.fromisoformat(full.replace(" ", "T")).replace(tzinfo=SHANGHAI).isoformat())
-    return shown
+    """What test_when_forms reads, without `workdays_only` (none of these phrases is about it)."""
+    kind, firings, text, _ = read_with_workdays(phrase, now)
+    return kind, firings, text
 
 
 READ = [
