@@ -119,6 +119,9 @@ class FakeChecklistStore:
         matches = [s for s in self.for_channel(channel) if text.startswith((s.name, s.campaign_id))]
         return max(matches, key=lambda s: len(s.name)) if matches else None
 
+    def for_channels(self, channels: Iterable[str]) -> list[CampaignSummary]:
+        return [summary for channel in channels for summary in self.for_channel(channel)]
+
     def for_channel(self, channel: str) -> list[CampaignSummary]:
         summaries = []
         for campaign_id, checklist in self.checklists.items():

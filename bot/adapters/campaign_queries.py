@@ -7,6 +7,7 @@ the carry-over read every campaign at once, each in one query.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import Engine, case, false, func, select
@@ -106,6 +107,10 @@ class CampaignQueries:
         return max(matches, key=lambda s: len(s.name)) if matches else None
 
     def for_channel(self, channel: str) -> list[CampaignSummary]:
+        return self.for_channels([channel])
+
+    def for_channels(self, channels: Iterable[str]) -> list[CampaignSummary]:
+        """The campaigns of several channels with their progress, in one query; newest first."""
         done = func.sum(case((checklist_items.c.done, 1), else_=0))
         query = (
             select(
@@ -119,7 +124,7 @@ class CampaignQueries:
             .select_from(
                 campaigns.outerjoin(checklist_items, checklist_items.c.campaign_id == campaigns.c.id)
             )
-            .where(campaigns.c.channel == channel)
+            .where(campaigns.c.channel.in_(list(channels)))
             .group_by(
                 campaigns.c.id,
                 campaigns.c.name,

@@ -61,10 +61,10 @@ class MorningDigest:
     def compose_all(self, day: date) -> dict[str, Digest]:
         """Every channel's digest for `day`, without posting (also what the benchmark times)."""
         items = self._store.open_items(due_by=day)
-        progress: dict[str, tuple[int, int]] = {}
-        for channel in sorted({item.channel for item in items}):
-            for summary in self._store.for_channel(channel):
-                progress[summary.campaign_id] = (summary.done, summary.total)
+        progress = {
+            summary.campaign_id: (summary.done, summary.total)
+            for summary in self._store.for_channels({item.channel for item in items})
+        }
         return compose_digests(items, day, lambda campaign_id: progress.get(campaign_id, (0, 0)))
 
     def today(self) -> date | None:

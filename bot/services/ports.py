@@ -76,6 +76,10 @@ class ChecklistStore(Protocol):
 
     def for_channel(self, channel: str) -> list[CampaignSummary]: ...
 
+    def for_channels(self, channels: Iterable[str]) -> list[CampaignSummary]:
+        """Several channels' campaigns with their progress at once (the morning digest reads them all)."""
+        ...
+
     def save_review(
         self, campaign_id: str, author: str, answers: list[tuple[str, str]], created_at: float | None = None
     ) -> int:
