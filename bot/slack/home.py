@@ -113,15 +113,24 @@ def _campaign_block(campaign: CampaignOverview) -> Block:
     }
 
 
-def campaign_blocks(model: HomeModel) -> list[Block]:
-    count = len(model.campaigns) + model.campaigns_hidden
-    blocks = [_header(f"📊 活动 / Campaigns ({count})")]
-    blocks += [_campaign_block(campaign) for campaign in model.campaigns]
-    if model.campaigns_hidden:
-        blocks.append(_context(f"… 另有 {model.campaigns_hidden} 个 / and {model.campaigns_hidden} more"))
+def _listed(title: str, rows: list[Block], hidden: int, empty: str) -> list[Block]:
+    """A Home section: its title with the count, the rows shown, how many more, or what is empty."""
+    count = len(rows) + hidden
+    blocks = [_header(f"{title} ({count})"), *rows]
+    if hidden:
+        blocks.append(_context(f"… 另有 {hidden} 个 / and {hidden} more"))
     if not count:
-        blocks.append(_context("你的频道里还没有活动清单 / No campaign checklists in your channels yet."))
+        blocks.append(_context(empty))
     return blocks
+
+
+def campaign_blocks(model: HomeModel) -> list[Block]:
+    return _listed(
+        "📊 活动 / Campaigns",
+        [_campaign_block(campaign) for campaign in model.campaigns],
+        model.campaigns_hidden,
+        "你的频道里还没有活动清单 / No campaign checklists in your channels yet.",
+    )
 
 
 def _reminder_block(upcoming: UpcomingReminder) -> Block:
@@ -152,14 +161,12 @@ def _known_zone(name: str) -> bool:
 
 
 def reminder_blocks(model: HomeModel) -> list[Block]:
-    count = len(model.reminders) + model.reminders_hidden
-    blocks = [_header(f"⏰ 我的提醒 / My reminders ({count})")]
-    blocks += [_reminder_block(upcoming) for upcoming in model.reminders]
-    if model.reminders_hidden:
-        blocks.append(_context(f"… 另有 {model.reminders_hidden} 个 / and {model.reminders_hidden} more"))
-    if not count:
-        blocks.append(_context("没有提醒 / No reminders. `/ops remind me 明天10点 …`"))
-    return blocks
+    return _listed(
+        "⏰ 我的提醒 / My reminders",
+        [_reminder_block(upcoming) for upcoming in model.reminders],
+        model.reminders_hidden,
+        "没有提醒 / No reminders. `/ops remind me 明天10点 …`",
+    )
 
 
 def gap_section(model: HomeModel, zone: ZoneInfo) -> list[Block]:
