@@ -76,6 +76,20 @@ def weekly_rule(weekdays: frozenset[int], at: time) -> Rule:
     return Rule("WEEKLY", at, weekdays)
 
 
+# The RRULE parts opsbot writes, in the order it writes them.
+RULE_PARTS = (
+    "FREQ",
+    "INTERVAL",
+    "BYMONTH",
+    "BYMONTHDAY",
+    "BYDAY",
+    "BYSETPOS",
+    "BYHOUR",
+    "BYMINUTE",
+    "BYSECOND",
+)
+
+
 def read_rule(text: str) -> Rule:
     """The inverse of Rule.text; a ValueError for anything it does not write."""
     start: date | None = None
@@ -88,18 +102,11 @@ def read_rule(text: str) -> Rule:
             fields = dict(part.split("=", 1) for part in value.split(";"))
         else:
             raise ValueError(f"unexpected line in a stored rule: {line!r}")
-    known = {
-        "FREQ",
-        "INTERVAL",
-        "BYMONTH",
-        "BYMONTHDAY",
-        "BYDAY",
-        "BYSETPOS",
-        "BYHOUR",
-        "BYMINUTE",
-        "BYSECOND",
-    }
-    if not fields or set(fields) - known or fields["FREQ"] not in ("DAILY", "WEEKLY", "MONTHLY", "YEARLY"):
+    if (
+        not fields
+        or set(fields) - set(RULE_PARTS)
+        or fields["FREQ"] not in ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
+    ):
         raise ValueError(f"unexpected stored rule: {text!r}")
     codes = fields["BYDAY"].split(",") if "BYDAY" in fields else []
     nths = {code[:-2] for code in codes}

@@ -14,7 +14,7 @@ from bot.adapters.calendar_file import IcsCalendarFile
 from bot.domain.checklists import Campaign, Checklist, ChecklistItem, Stage
 from bot.domain.clock import FixedClock
 from bot.domain.errors import NotAllowed, NotFound
-from bot.domain.recurrence import EVERY_DAY, OneOff, Recurring, Rule
+from bot.domain.recurrence import EVERY_DAY, RULE_PARTS, OneOff, Recurring, Rule
 from bot.domain.reminders import Reminder
 from bot.services.calendar_export import CalendarExportService
 from tests.fakes import FakeChecklistStore, FakeReminderStore, WeekdayCalendar
@@ -198,18 +198,7 @@ def test_only_members_of_the_campaigns_channel_may_export(clock: FixedClock) -> 
 def _ordered(rule: str) -> str:
     """icalendar writes the parts in its own order; the stored rule's order, for comparing."""
     parts = dict(part.split("=", 1) for part in rule.split(";"))
-    order = [
-        "FREQ",
-        "INTERVAL",
-        "BYMONTH",
-        "BYMONTHDAY",
-        "BYDAY",
-        "BYSETPOS",
-        "BYHOUR",
-        "BYMINUTE",
-        "BYSECOND",
-    ]
-    return ";".join(f"{key}={parts[key]}" for key in order if key in parts)
+    return ";".join(f"{key}={parts[key]}" for key in RULE_PARTS if key in parts)
 
 
 def _dates(event: Event, name: str) -> list[Any]:
