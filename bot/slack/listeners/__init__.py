@@ -22,8 +22,8 @@ from bot.slack.listeners.context import Services
 
 def register(app: App, services: Services) -> None:
     commands.register(app, services)
-    home.register(app, services)  # before events: its Home-tab listener must be matched first
     events.register(app, services)
+    home.register(app, services)
     actions.register(app, services)
     checklist_actions.register(app, services)
     knowledge.register(app, services)

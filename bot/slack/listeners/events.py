@@ -105,9 +105,13 @@ def register(app: App, services: Services) -> None:
         _answer(services, event, context, body)
 
     @app.event("app_home_opened")
-    def handle_home_opened(event: dict[str, Any]) -> None:
+    def handle_home_opened(event: dict[str, Any], body: dict[str, Any]) -> None:
+        """The Messages tab greets once; the Home tab is published for that person (App Home)."""
         if event.get("tab") == "messages" and event.get("channel"):
             services.responder.submit(services.responder.greet, event["channel"], event["user"])
+        elif event.get("tab") == "home" and event.get("user") and services.home is not None:
+            with log_context(event=body.get("event_id")):
+                services.submit(services.home.opened, SlackRequest.from_event(event, body))
 
     @app.event(re.compile(".*"))
     def acknowledge_anything_else() -> None:

@@ -1,4 +1,4 @@
-"""App Home: the Home tab opened (published for that person), and its Done and Cancel buttons."""
+"""App Home's Done and Cancel buttons (the tab being opened is listeners/events.py's app_home_opened)."""
 
 from __future__ import annotations
 
@@ -12,20 +12,10 @@ from bot.slack.listeners.context import Services
 from bot.slack.request import SlackRequest
 
 
-def _home_tab(event: dict[str, Any]) -> bool:
-    """Only the Home tab publishes; the Messages tab is the greeting's (listeners/events.py)."""
-    return event.get("tab") == "home" and bool(event.get("user"))
-
-
 def register(app: App, services: Services) -> None:
     home = services.home
     if home is None:
         return
-
-    @app.event("app_home_opened", matchers=[_home_tab])
-    def handle_home_opened(event: dict[str, Any], body: dict[str, Any]) -> None:
-        with log_context(event=body.get("event_id")):
-            services.submit(home.opened, SlackRequest.from_event(event, body))
 
     @app.action(DONE_ACTION)
     def handle_item_done(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
