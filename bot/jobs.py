@@ -95,7 +95,7 @@ def schedule_morning_nudges(
 ) -> MorningNudges:
     """The morning nudges (OPSBOT_NUDGES, OPSBOT_NUDGE_TIME): a persisted quarter-hourly job whose run
     each process registers, each owner DMed once per local day through the delivery claims."""
-    from bot.adapters import nudge_jobs
+    from bot.adapters import campaign_jobs
     from bot.services.nudges import NUDGE_JOB_ID, MorningNudges
     from bot.services.reminder_delivery import RetryPolicy
     from bot.slack.reminders import post_failure
@@ -115,9 +115,9 @@ def schedule_morning_nudges(
         RetryPolicy(settings.reminder_retry_backoff_s, settings.reminder_claim_s),
         is_transient=lambda error: not post_failure(error).permanent,
     )
-    nudge_jobs.register(nudges.run)
+    campaign_jobs.register(NUDGE_JOB_ID, nudges.run)
     scheduler.keep_job(
-        NUDGE_JOB_ID, nudge_jobs.JOB_FUNCTION, nudge_jobs.quarter_hour_trigger(settings.nudges)
+        NUDGE_JOB_ID, campaign_jobs.JOB_FUNCTION, campaign_jobs.quarter_hour_trigger(settings.nudges)
     )
     return nudges
 
@@ -133,7 +133,7 @@ def schedule_morning_digest(
 ) -> MorningDigest:
     """The morning digest in campaign channels (OPSBOT_MORNING_DIGEST, OPSBOT_MORNING_DIGEST_TIME): a
     persisted daily job whose run each process registers, posted once per channel and working day."""
-    from bot.adapters import morning_digest_jobs
+    from bot.adapters import campaign_jobs
     from bot.services.morning_digest import MORNING_JOB_ID, MorningDigest
     from bot.services.reminder_delivery import RetryPolicy
     from bot.slack.morning_digest import SlackMorningPoster
@@ -150,7 +150,7 @@ def schedule_morning_digest(
         RetryPolicy(settings.reminder_retry_backoff_s, settings.reminder_claim_s),
         is_transient=lambda error: not post_failure(error).permanent,
     )
-    morning_digest_jobs.register(morning.run)
-    trigger = morning_digest_jobs.daily_trigger(settings.morning_digest_at, settings.timezone)
-    scheduler.keep_job(MORNING_JOB_ID, morning_digest_jobs.JOB_FUNCTION, trigger)
+    campaign_jobs.register(MORNING_JOB_ID, morning.run)
+    trigger = campaign_jobs.daily_trigger(settings.morning_digest_at, settings.timezone)
+    scheduler.keep_job(MORNING_JOB_ID, campaign_jobs.JOB_FUNCTION, trigger)
     return morning

@@ -92,7 +92,7 @@ def test_two_processes_firing_the_job_at_once_dm_each_owner_once(
 
 def _fire_when_told(go: Path, data_dir: Path) -> None:
     """The child: wired like `opsbot serve`, ready, then fires the job the moment `go` appears."""
-    from bot.adapters import nudge_jobs
+    from bot.adapters import campaign_jobs
     from bot.container import bootstrap, bootstrap_slack
     from bot.services.nudges import NUDGE_JOB_ID
     from bot.settings import Settings
@@ -105,7 +105,7 @@ def _fire_when_told(go: Path, data_dir: Path) -> None:
     deadline = time.monotonic() + 60
     while not go.exists() and time.monotonic() < deadline:
         time.sleep(0.001)  # a tight poll, so both processes start within a millisecond or two
-    nudge_jobs.fire_nudges(NUDGE_JOB_ID)
+    campaign_jobs.fire(NUDGE_JOB_ID)
 
 
 if __name__ == "__main__":

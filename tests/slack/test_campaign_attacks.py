@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from bot.adapters import morning_digest_jobs
+from bot.adapters import campaign_jobs
 from bot.adapters.checklist_store import SqlChecklistStore
 from bot.adapters.schema import campaign_reviews
 from bot.domain.clock import FixedClock
@@ -280,7 +280,7 @@ def test_an_action_items_text_pings_nobody_in_the_checklist_digest_nudge_home_or
     assert bot.slack.wait_for(lambda: bool(bot.slack.called("chat.update")))
     clock.set(FRIDAY_10.replace(month=11, day=30))  # Monday: the action item is due
     fire()
-    morning_digest_jobs.fire_morning_digest(MORNING_JOB_ID)
+    campaign_jobs.fire(MORNING_JOB_ID)
     assert bot.command("mine", user="U0BOB", response="mine").status == 200
     assert bot.slack.wait_for(lambda: bool(bot.slack.responses("mine")))
     home_event = {"type": "app_home_opened", "user": "U0BOB", "channel": "D0BOB", "tab": "home"}

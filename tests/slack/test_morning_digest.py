@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 
-from bot.adapters import morning_digest_jobs
+from bot.adapters import campaign_jobs
 from bot.adapters.checklist_store import SqlChecklistStore
 from bot.adapters.delivery_store import SqlDeliveries
 from bot.domain.clock import FixedClock
@@ -67,12 +67,12 @@ def test_each_due_channel_gets_one_digest_a_working_day_and_a_quiet_one_none(
     post_checklist(bot)  # 双十二: first items due Thursday 11/26 and Friday 11/27
     post_checklist_in(bot, "C0QUIET", LATER)  # nothing due before January
     set_day(clock, "2026-11-28")  # Saturday: items are overdue, but nobody works
-    morning_digest_jobs.fire_morning_digest(MORNING_JOB_ID)
+    campaign_jobs.fire(MORNING_JOB_ID)
     assert digests_in(bot, "C0CAMPAIGN") == []
 
     set_day(clock, "2026-11-30")  # Monday
-    morning_digest_jobs.fire_morning_digest(MORNING_JOB_ID)
-    morning_digest_jobs.fire_morning_digest(MORNING_JOB_ID)  # fired twice: posted once
+    campaign_jobs.fire(MORNING_JOB_ID)
+    campaign_jobs.fire(MORNING_JOB_ID)  # fired twice: posted once
     [digest] = digests_in(bot, "C0CAMPAIGN")
     rendered = json.dumps(digest["blocks"], ensure_ascii=False)
     assert "双十二拉新活动" in rendered and "0/19" in rendered
@@ -82,7 +82,7 @@ def test_each_due_channel_gets_one_digest_a_working_day_and_a_quiet_one_none(
     assert digests_in(bot, "C0QUIET") == []
 
     with running_bot(bot.settings, bot.slack, clock):  # a restart the same day
-        morning_digest_jobs.fire_morning_digest(MORNING_JOB_ID)
+        campaign_jobs.fire(MORNING_JOB_ID)
     assert len(digests_in(bot, "C0CAMPAIGN")) == 1
 
 
@@ -93,11 +93,11 @@ def test_a_digest_slack_failed_with_a_5xx_is_retried_and_posted_exactly_once(
     set_day(clock, "2026-11-30")
     leader = leader_digest(bot, clock)
     bot.slack.fail_next("chat.postMessage", "http503")
-    morning_digest_jobs.fire_morning_digest(MORNING_JOB_ID)
+    campaign_jobs.fire(MORNING_JOB_ID)
     assert bot.slack.called("chat.postMessage#http503") and digests_in(bot, "C0CAMPAIGN") == []
     assert leader.sweep() == 0  # its retry is not due yet
     clock.advance(timedelta(seconds=31))
     assert leader.sweep() == 1
     assert leader.sweep() == 0 and leader.run() == 0
-    morning_digest_jobs.fire_morning_digest(MORNING_JOB_ID)
+    campaign_jobs.fire(MORNING_JOB_ID)
     assert len(digests_in(bot, "C0CAMPAIGN")) == 1

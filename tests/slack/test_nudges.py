@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, text
 
-from bot.adapters import nudge_jobs
+from bot.adapters import campaign_jobs
 from bot.adapters.checklist_store import SqlChecklistStore
 from bot.adapters.schema import campaigns
 from bot.domain.clock import FixedClock
@@ -49,7 +49,7 @@ def nudges_to(bot: RunningBot, user: str = OWNER) -> list[dict[str, Any]]:
 
 
 def fire() -> None:
-    nudge_jobs.fire_nudges(NUDGE_JOB_ID)
+    campaign_jobs.fire(NUDGE_JOB_ID)
 
 
 def done_buttons(dm: dict[str, Any]) -> list[str]:
