@@ -46,6 +46,19 @@ def sweep_deliveries(*sweeps: Callable[[], object]) -> None:
             log.exception("a delivery sweep failed; the next run tries again")
 
 
+def _claim_rules(settings: Settings) -> dict[str, Any]:
+    """How long a claim lasts, the retry backoff and which failures pass: the reminders' rules, for
+    every post the jobs make (`ClaimedPosts`)."""
+    from bot.services.reminder_delivery import RetryPolicy
+    from bot.slack.reminders import post_failure
+
+    return {
+        "claim_s": settings.reminder_claim_s,
+        "policy": RetryPolicy(settings.reminder_retry_backoff_s, settings.reminder_claim_s),
+        "is_transient": lambda error: not post_failure(error).permanent,
+    }
+
+
 def schedule_gaps_digest(
     settings: Settings,
     gaps: GapResponder,
@@ -60,8 +73,6 @@ def schedule_gaps_digest(
     from bot.adapters import digest_jobs
     from bot.domain.editors import KnowledgeEditors
     from bot.services.gap_digest import DIGEST_JOB_ID, GapDigest, digest_recipients
-    from bot.services.reminder_delivery import RetryPolicy
-    from bot.slack.reminders import post_failure
 
     editors = KnowledgeEditors.parse(settings.knowledge_editors)
     digest = GapDigest(
@@ -71,9 +82,7 @@ def schedule_gaps_digest(
         settings.gaps_digest_schedule,
         lambda: digest_recipients(settings.gaps_digest_to, editors, people.group_members, sources.all()),
         gaps,
-        settings.reminder_claim_s,
-        RetryPolicy(settings.reminder_retry_backoff_s, settings.reminder_claim_s),
-        is_transient=lambda error: not post_failure(error).permanent,
+        **_claim_rules(settings),
     )
     digest_jobs.register(digest.run)
     scheduler.keep_job(
@@ -97,8 +106,6 @@ def schedule_morning_nudges(
     each process registers, each owner DMed once per local day through the delivery claims."""
     from bot.adapters import campaign_jobs
     from bot.services.nudges import NUDGE_JOB_ID, MorningNudges
-    from bot.services.reminder_delivery import RetryPolicy
-    from bot.slack.reminders import post_failure
 
     nudges = MorningNudges(
         checklists,
@@ -111,9 +118,7 @@ def schedule_morning_nudges(
         settings.timezone,
         settings.nudge_at,
         settings.nudges,
-        settings.reminder_claim_s,
-        RetryPolicy(settings.reminder_retry_backoff_s, settings.reminder_claim_s),
-        is_transient=lambda error: not post_failure(error).permanent,
+        **_claim_rules(settings),
     )
     campaign_jobs.register(NUDGE_JOB_ID, nudges.run)
     scheduler.keep_job(
@@ -135,9 +140,7 @@ def schedule_morning_digest(
     persisted daily job whose run each process registers, posted once per channel and working day."""
     from bot.adapters import campaign_jobs
     from bot.services.morning_digest import MORNING_JOB_ID, MorningDigest
-    from bot.services.reminder_delivery import RetryPolicy
     from bot.slack.morning_digest import SlackMorningPoster
-    from bot.slack.reminders import post_failure
 
     morning = MorningDigest(
         checklists,
@@ -146,9 +149,7 @@ def schedule_morning_digest(
         calendar,
         SlackMorningPoster(client),
         settings.morning_digest_at,
-        settings.reminder_claim_s,
-        RetryPolicy(settings.reminder_retry_backoff_s, settings.reminder_claim_s),
-        is_transient=lambda error: not post_failure(error).permanent,
+        **_claim_rules(settings),
     )
     campaign_jobs.register(MORNING_JOB_ID, morning.run)
     trigger = campaign_jobs.daily_trigger(settings.morning_digest_at, settings.timezone)
