@@ -7,8 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.domain.errors import OpsbotError
+from bot.domain.people import is_user_id
 
-_USER = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 _GROUP = re.compile(r"^S[A-Z0-9]{2,20}$")
 
 NOT_AN_EDITOR = (
@@ -33,7 +33,7 @@ class KnowledgeEditors:
     def parse(cls, setting: str) -> KnowledgeEditors:
         """`U0ALICE, S0OPS` → users {U0ALICE}, groups {S0OPS}; anything else in the list is ignored."""
         ids = [part.strip() for part in setting.split(",") if part.strip()]
-        return cls(frozenset(i for i in ids if _USER.match(i)), frozenset(i for i in ids if _GROUP.match(i)))
+        return cls(frozenset(i for i in ids if is_user_id(i)), frozenset(i for i in ids if _GROUP.match(i)))
 
     def may_edit(
         self, user: str, is_admin: Callable[[str], bool], group_members: Callable[[str], frozenset[str]]

@@ -6,12 +6,12 @@ They are stored as checklist items of the reviewed campaign, in a stage of their
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from bot.domain.checklists import ChecklistItem
+from bot.domain.people import is_user_id
 
 REVIEW_ACTIONS_STAGE = "review_actions"
 REVIEW_ACTIONS_NAME = "复盘改进项 / Review actions"
@@ -19,7 +19,6 @@ REVIEW_ACTIONS_NAME = "复盘改进项 / Review actions"
 FIXED_DUE = "fixed"
 ACTION_TEXT_LIMIT = 300
 ACTIONS_QUESTION = "改进项 / Action items"
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 
 NEEDS_TEXT = "请写上要做的事 / Say what is to be done."
 PAST_DUE = "截止日已经过去了,请选今天或之后 / The due date has passed: pick today or later."
@@ -63,7 +62,7 @@ def action_item_problems(
             problems[(index, "due")] = PAST_DUE
         elif row.due is not None and row.due > today + MAX_DUE_AHEAD:
             problems[(index, "due")] = TOO_FAR
-        if row.owner and (not _USER_ID.match(row.owner) or not is_person(row.owner)):
+        if row.owner and (not is_user_id(row.owner) or not is_person(row.owner)):
             problems[(index, "owner")] = NOT_A_PERSON
     return problems
 

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from bot.domain.people import is_user_id
+
 REVIEW = "review"
 # A file a knowledge editor shared with opsbot, converted to Markdown with its own headings.
 DOCUMENT = "document"
@@ -26,7 +28,6 @@ PLAYBOOK_COLLECTION = "手册"
 DEFAULT_COLLECTIONS = {REVIEW: "复盘", DOCUMENT: "文档", THREAD: "讨论", ANSWER: "问答"}
 # Run-time sources are cited as "<kind>:<id>"; a knowledge file is always "<folder>/<path>".
 _RUN_TIME_SOURCE = re.compile(r"^[a-z]+:[0-9A-Za-z_-]+$")
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 _HEADING_MARKS = re.compile(r"^[ \t]{0,3}#{1,6}(?=[ \t]|$)[ \t]*", re.MULTILINE)
 _SPACES = re.compile(r"\s+")
 
@@ -94,7 +95,7 @@ def inline_text(text: str, limit: int = 120) -> str:
 
 def review_label(campaign: str, day: date, author: str) -> str:
     """How every passage of a review is cited: `复盘 · 双十二拉新活动 (2026-12-20, by <@U…>)`."""
-    who = f"<@{author}>" if _USER_ID.match(author) else "?"
+    who = f"<@{author}>" if is_user_id(author) else "?"
     return f"{REVIEW_LABEL_PREFIX}{inline_text(campaign) or '?'} ({day.isoformat()}, by {who})"
 
 

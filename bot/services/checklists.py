@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
@@ -12,6 +11,7 @@ from bot.domain.clock import Clock
 from bot.domain.drafting import ChecklistDrafter, parse_request
 from bot.domain.errors import NotAllowed, NotFound
 from bot.domain.morning_digest import ItemsByDue, by_due
+from bot.domain.people import is_user_id
 from bot.services.carry_over import CarryOver
 from bot.services.ports import CampaignSummary, ChecklistStore, People
 
@@ -23,7 +23,6 @@ NO_SUCH_USER = "负责人必须是工作区里的成员 / The owner must be a pe
 NOT_A_MEMBER = (
     "只有这个活动频道的成员才能指派负责人 / Only members of the campaign's channel can assign owners."
 )
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 
 
 class OwnerRefused(NotFound):
@@ -125,7 +124,7 @@ class ChecklistService:
 
     def set_owner(self, campaign_id: str, stage_key: str, owner: str | None, channel: str) -> None:
         self._check_channel(campaign_id, channel)
-        if owner is not None and not _USER_ID.match(owner):
+        if owner is not None and not is_user_id(owner):
             raise NotFound(NO_SUCH_USER)
         if owner is not None and self._people is not None and not self._people.is_person(owner):
             raise NotFound(NO_SUCH_USER)  # unknown, deactivated or a bot: nobody to do the work
@@ -164,7 +163,7 @@ class ChecklistService:
         for item_id, owner in changed.items():
             if owner is None or owner in checked:
                 continue  # None: the picker was emptied, the item has no owner any more
-            if not _USER_ID.match(owner) or not self._people.is_person(owner):
+            if not is_user_id(owner) or not self._people.is_person(owner):
                 raise OwnerRefused(item_id)  # unknown, deactivated or a bot: nobody to do the work
             checked.add(owner)
         for item_id, owner in changed.items():

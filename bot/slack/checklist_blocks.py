@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.domain.checklists import Checklist, ChecklistItem, OpenItem
 from bot.domain.morning_digest import ItemsByDue
+from bot.domain.people import is_user_id
 from bot.domain.sources import readable_label
 from bot.services.ports import CampaignSummary
 from bot.slack.blocks import Block, safe
@@ -22,7 +23,6 @@ OWNERS_CALLBACK = "checklist_owners"
 OWNER_BLOCK = "owner:"
 MODAL_INPUTS = 99  # a modal holds 100 blocks: the heading and one picker per item
 MINE_PER_GROUP = 15
-USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,20}$")
 Names = Callable[[str], str]
 
@@ -180,7 +180,7 @@ def owner_mention(owner: str | None) -> str:
     """A validated user id as a mention (it notifies that one person); anything else made inert."""
     if not owner:
         return "未指派 / no owner"
-    return f"<@{owner}>" if USER_ID.match(owner) else safe(owner, 40)
+    return f"<@{owner}>" if is_user_id(owner) else safe(owner, 40)
 
 
 def open_item_line(item: OpenItem, day: date, with_campaign: bool = True, with_owner: bool = False) -> str:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import re
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.domain.people import is_user_id
 from bot.domain.sources import DOCUMENT, REVIEW, THREAD, KnowledgeSource
 from bot.services.knowledge import COLLECTION_CHARS, RESTORE_WINDOW_S
 from bot.services.ports import SourceUsage
@@ -30,7 +30,7 @@ NO_FILE = "请选择一个文件 / Choose a file."
 
 
 def _owner(user: str) -> str:
-    return f"<@{user}>" if re.fullmatch(r"[UW][A-Z0-9]{2,20}", user) else "—"
+    return f"<@{user}>" if is_user_id(user) else "—"
 
 
 def _day(at: float) -> str:

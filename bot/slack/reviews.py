@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 
 from bot.domain.checklists import ChecklistItem
 from bot.domain.errors import OpsbotError
+from bot.domain.people import is_user_id
 from bot.domain.review_actions import ACTION_TEXT_LIMIT, ActionItemDraft
 from bot.domain.spaces import without_control_characters
 from bot.services.reviews import LABEL_CHARS, ReviewService
@@ -22,7 +23,6 @@ from bot.slack.request import SlackRequest, field_errors, view_metadata
 CALLBACK_ID = "review_submit"
 ACTION_ROWS = 3
 _QUESTION_BLOCK = re.compile(r"^q\d+$")
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 
 
 def submitted_answers(view: dict[str, Any]) -> list[tuple[str, str]]:
@@ -218,9 +218,7 @@ def action_item_lines(items: list[ChecklistItem], limit: int = 10) -> list[str]:
     lines = ["待跟进的复盘改进项 / Open action items:"]
     for item in items[:limit]:
         owner = (
-            f" · <@{item.owner}>"
-            if item.owner and _USER_ID.match(item.owner)
-            else " · 未指定负责人 / no owner"
+            f" · <@{item.owner}>" if item.owner and is_user_id(item.owner) else " · 未指定负责人 / no owner"
         )
         due = f" · due {item.due.isoformat()}" if item.due else ""
         lines.append(f"• {safe(item.text, 200)}{owner}{due}")
