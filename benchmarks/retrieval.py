@@ -250,6 +250,12 @@ def run(question_sets: list[Path], kb2: bool = True) -> dict[str, Any]:
         results["blind a+b+c"] = combine(results, blind)
         for split in ("dev", "test"):
             results[f"blind a+b+c[{split}]"] = combine(results, [f"{name}[{split}]" for name in blind])
+    # e+f (2026-11-27, written blind after the a+b+c and d work) are a third check, reported together.
+    later = sorted(name for name in results if name in ("set_e.jsonl", "set_f.jsonl"))
+    if later:
+        results["blind e+f"] = combine(results, later)
+        for split in ("dev", "test"):
+            results[f"blind e+f[{split}]"] = combine(results, [f"{name}[{split}]" for name in later])
     if kb2 and KB2_QUESTIONS.exists():
         # A second knowledge base: four handbooks plus two reviews added at run time, as users save them.
         with tempfile.TemporaryDirectory() as scratch:
@@ -278,7 +284,13 @@ def render(results: dict[str, Any]) -> str:
                 f"| {set_name} | {name} | {metrics['n']} | {metrics['hit@1']:.2f} | {metrics['hit@3']:.2f} | "
                 f"{metrics['mrr']:.2f} | {refused} | {quoted} | {metrics['p50_ms']} / {metrics['p95_ms']} |"
             )
-    shown = ("blind a+b+c[dev]", "blind a+b+c[test]", "set_d.jsonl[test]", "kb2.jsonl[test]")
+    shown = (
+        "blind a+b+c[dev]",
+        "blind a+b+c[test]",
+        "set_d.jsonl[test]",
+        "blind e+f[test]",
+        "kb2.jsonl[test]",
+    )
     kinds = [name for name in shown if name in results]
     if kinds:
         lines += ["", "| by kind (opsbot hybrid) | kind | n | hit@1 | hit@3 |", "|---|---|---|---|---|"]

@@ -44,6 +44,8 @@ SETS = {
     "set_b.jsonl": lambda: heading_paths((ROOT / "knowledge" / "playbook.md").read_text(encoding="utf-8")),
     "set_c.jsonl": lambda: heading_paths((ROOT / "knowledge" / "playbook.md").read_text(encoding="utf-8")),
     "set_d.jsonl": lambda: heading_paths((ROOT / "knowledge" / "playbook.md").read_text(encoding="utf-8")),
+    "set_e.jsonl": lambda: heading_paths((ROOT / "knowledge" / "playbook.md").read_text(encoding="utf-8")),
+    "set_f.jsonl": lambda: heading_paths((ROOT / "knowledge" / "playbook.md").read_text(encoding="utf-8")),
     "kb2.jsonl": lambda: set().union(
         *(heading_paths(p.read_text(encoding="utf-8")) for p in (KB2 / "docs").glob("*.md")), review_labels()
     ),
