@@ -44,6 +44,20 @@ _ENGLISH = [
     "very", "today", "well", "hope",
     "nice to meet you", "good to see you", "what's new", "whats new", "how's your day", "how was your day",
     "have a good weekend", "have a nice day", "happy friday", "happy new year", "take care", "please",
+    # more greetings, thanks and goodbyes people type
+    "gm", "gn", "morning all", "hey there", "hi there", "hello there", "long time no see", "welcome",
+    "good to have you", "what's going on", "whats going on", "what's happening", "how have you been",
+    "how do you do", "how's everything", "how is it going", "how are things", "tysm", "thanks a ton",
+    "thanks a lot", "thanks again", "thank you so much", "you're the best", "youre the best", "you rock",
+    "love you", "i", "i'm", "im", "am", "good", "fine", "not bad", "bye bye", "see you later", "catch you later",
+    "talk later", "ttyl", "have a good one", "good night all", "sweet dreams", "sorry", "my bad", "no worries",
+    "never mind", "nevermind", "nvm", "yes", "no", "yep", "nope", "sure", "alright", "hmm", "wow", "test",
+    "testing", "ping", "just", "saying", "checking in", "here", "to", "a", "the", "of", "your", "yours",
+    # questions about the bot itself
+    "are you", "a bot", "robot", "human", "real person", "a real person", "person", "an ai", "ai", "chatbot",
+    "who made you", "who built you", "who created you", "who wrote you", "who are", "made", "built",
+    "created", "what's your name", "whats your name", "your name", "name", "how old are you", "old",
+    "or", "alive", "real", "smart", "funny", "chatgpt", "gpt", "siri",
 ]  # fmt: skip
 _CHINESE = [
     "你好", "您好", "你们好", "大家好", "哈喽", "哈啰", "嗨", "嘿", "在吗", "在么", "在嘛", "在不在", "在",
@@ -58,6 +72,16 @@ _CHINESE = [
     "些", "什么", "啥", "了", "我", "你们", "您", "很", "太", "真的", "真", "一下",
     "请问", "请", "最近", "怎么样", "好吗", "忙吗", "吃了吗", "吃饭了吗", "周末愉快", "新年快乐", "节日快乐",
     "生日快乐", "快乐", "愉快", "加油", "打扰了", "打扰", "不好意思", "没事", "没关系", "欢迎",
+    # more greetings, thanks and goodbyes people type
+    "哈喽哈喽", "嗨嗨", "早呀", "早啊", "有人吗", "有人", "好久不见", "最近好吗", "你好吗", "吃了没",
+    "下班了", "上班", "下班", "周一好", "周五快乐", "谢谢你", "谢谢啦", "感谢感谢", "多谢多谢", "谢", "感恩",
+    "爱你", "么么哒", "比心", "点赞", "赞赞", "666", "6", "优秀", "牛啊", "牛逼", "靠谱", "给力", "好厉害",
+    "回头见", "下次见", "明天见", "拜", "88", "886", "嘻嘻", "嘿嘿", "哈哈哈", "笑死", "好吧", "行", "行吧",
+    "对", "是的", "没问题", "ok", "好滴", "好哒", "嗯嗯", "哦哦", "测试", "试试", "试一下", "测试一下",
+    # questions about the bot itself
+    "你是", "是", "还是", "机器人吗", "真人", "人工智能", "ai", "人", "谁做的", "谁开发的", "谁写的", "谁造的",
+    "谁", "做的", "开发", "开发的", "你叫什么", "叫什么", "叫啥", "名字", "你几岁", "几岁", "聪明", "智能",
+    "chatgpt", "gpt", "累不累", "累吗", "心情", "今天", "的", "不",
 ]  # fmt: skip
 
 

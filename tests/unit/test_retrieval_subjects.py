@@ -28,7 +28,7 @@ def embed(text: str) -> np.ndarray:
     return vector / np.linalg.norm(vector)
 
 
-def searcher() -> HybridSearcher:
+def searcher(glossary: Glossary | None = None) -> HybridSearcher:
     rows = [
         ("c1", "chunk", "knowledge/p.md", SECTION, "拉新要先选好渠道,渠道决定新用户的质量。"),
         ("c2", "chunk", "knowledge/p.md", OTHER, "运营总监要对整个团队的结果负责。"),
@@ -41,7 +41,7 @@ def searcher() -> HybridSearcher:
     ]
     vectors = np.vstack([embed(text) for *_, text in rows])
     return HybridSearcher(
-        StoredRecords([row[0] for row in rows], metadatas, vectors), Glossary({}, {}), embed
+        StoredRecords([row[0] for row in rows], metadatas, vectors), glossary or Glossary({}, {}), embed
     )
 
 
@@ -135,3 +135,44 @@ def test_a_section_that_gives_a_figure_answers_how_much() -> None:
         StoredRecords([row[0] for row in rows], metadatas, vectors), Glossary({}, {}), embed
     )
     assert found.search("拉新渠道的成本控制在多少元以内合适?").covered
+
+
+def test_a_name_written_against_chinese_characters_is_still_a_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "NAME_CHECK_BELOW", 2.0)
+    monkeypatch.setattr(search, "SUBJECT_CHECK_BELOW", -1.0)
+    result = searcher().search("拉新渠道用CDP怎么搭?")
+    assert (result.covered, result.missing_subject) == (False, "CDP")
+
+
+def test_a_capitalised_name_inside_a_sentence_is_the_missing_subject(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "NAME_CHECK_BELOW", 2.0)
+    monkeypatch.setattr(search, "SUBJECT_CHECK_BELOW", -1.0)
+    found = searcher()
+    assert found.search("用 Canva 做拉新渠道海报?").missing_subject == "Canva"
+    assert found.search("Which 拉新 渠道 works on Xiaohongshu?").missing_subject == "Xiaohongshu"
+    # The first word of a sentence, a weekday or a language is no subject.
+    assert found.search("Which 拉新 渠道 works best?").missing_subject is None
+    assert found.search("拉新渠道, Monday or Friday? Answer in English").missing_subject is None
+
+
+def test_a_name_the_glossary_knows_is_not_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "NAME_CHECK_BELOW", 2.0)
+    monkeypatch.setattr(search, "SUBJECT_CHECK_BELOW", -1.0)
+    known = searcher(Glossary({("jd",): ("岗位",)}, {}))
+    assert known.search("拉新渠道的 JD 怎么写?").missing_subject is None
+    assert searcher().search("拉新渠道的 JD 怎么写?").missing_subject == "JD"
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["拉新渠道的积分值几分钱?", "拉新渠道的比列一般多少?", "拉新渠道占比多少算健康?"],
+)
+def test_other_ways_of_asking_for_a_figure(question: str) -> None:
+    assert searcher().search(question).missing_subject == "具体数字"
+
+
+@pytest.mark.parametrize(
+    "question", ["拉新渠道的链接违规了怎么申诉?", "拉新渠道的文章被洗稿了", "拉新渠道预算的审批流程"]
+)
+def test_platform_rules_copyright_and_approvals_are_specifics(question: str) -> None:
+    assert not searcher().search(question).covered
