@@ -325,12 +325,13 @@ class HybridSearcher:
         covered = relevance >= COVERAGE_THRESHOLD
         missing = None
         known = {word for word in words if not word.startswith("@")} | set(typos)
-        if covered and relevance < NAME_CHECK_BELOW:
-            missing = self._missing_subject(question, unknown, known, relevance < SUBJECT_CHECK_BELOW)
+        if covered:
+            # A specific names more of what is missing ("GMV 预测") than the bare name in it ("GMV").
+            missing = self._absent_specific(question)
+            if missing is None and relevance < NAME_CHECK_BELOW:
+                missing = self._missing_subject(question, unknown, known, relevance < SUBJECT_CHECK_BELOW)
             covered = missing is None
-        if covered and (specific := self._absent_specific(question)):
-            covered, missing = False, specific
-        elif not covered and missing is None:
+        else:
             # Far from everything: still say what is missing when it can be named ("GMV 预测").
             missing = self._absent_specific(question) or self._missing_subject(
                 question, unknown, known, False
