@@ -56,6 +56,9 @@ SECTION_CHAR_BUDGET = 500
 # "What are the types / stages / steps …" asks for the text that introduces a parent section.
 OVERVIEW_INTENT = "@overview"
 OVERVIEW_BONUS = 0.25
+# A document's opening summarises all of it, so it matches every question a little; it answers only
+# questions about the whole ("what does the playbook cover", "运营分哪几类").
+OPENING_PENALTY = 0.1
 
 QueryEmbedder = Callable[[str], np.ndarray]
 
@@ -203,6 +206,9 @@ class HybridSearcher:
             if SECTION_SEPARATOR in chunk.section
         }
         self._is_overview = np.array([chunk.section in parents for chunk in self.chunks], dtype=np.float32)
+        self._is_opening = np.array(
+            [SECTION_SEPARATOR not in chunk.section for chunk in self.chunks], dtype=np.float32
+        )
         parts = (
             chunk.section.split(SECTION_SEPARATOR)
             for chunk in self.chunks
@@ -319,6 +325,8 @@ class HybridSearcher:
         fused = DENSE_SHARE * _normalise(dense_mix) + (1 - DENSE_SHARE) * lexical_norm
         if OVERVIEW_INTENT in intents:
             fused = fused + OVERVIEW_BONUS * self._is_overview
+        else:
+            fused = fused - OPENING_PENALTY * self._is_opening
 
         relevance = self._relevance(query, dense)
         relevance += LEXICAL_BONUS_PER_POINT * min(lexical_max, LEXICAL_BONUS_CAP)

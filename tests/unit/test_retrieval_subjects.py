@@ -176,3 +176,25 @@ def test_other_ways_of_asking_for_a_figure(question: str) -> None:
 )
 def test_platform_rules_copyright_and_approvals_are_specifics(question: str) -> None:
     assert not searcher().search(question).covered
+
+
+def opening_and_section() -> HybridSearcher:
+    """A document whose opening echoes the question, and the section that answers it."""
+    rows = [
+        ("c0", "chunk", "knowledge/p.md", "手册", "拉新是做什么的?本手册介绍拉新、留存和总监。"),
+        ("c1", "chunk", "knowledge/p.md", SECTION, "拉新是做什么的:为产品带来新用户,靠渠道。"),
+        ("bg-0", "background", "opsbot:background", "", "跳槽时薪资谈判要先了解行业水平。"),
+    ]
+    metadatas = [
+        {"kind": kind, "source": source, "section": section, "text": text, "position": i}
+        for i, (_, kind, source, section, text) in enumerate(rows)
+    ]
+    vectors = np.vstack([embed(text) for *_, text in rows])
+    glossary = Glossary({}, {"覆盖": ("@overview",)})
+    return HybridSearcher(StoredRecords([row[0] for row in rows], metadatas, vectors), glossary, embed)
+
+
+def test_a_documents_opening_answers_only_questions_about_the_whole() -> None:
+    found = opening_and_section()
+    assert found.search("拉新是做什么的?").sections()[0] == SECTION
+    assert found.search("手册都覆盖了拉新的哪些内容?").sections()[0] == "手册"
