@@ -23,6 +23,8 @@ MAX_SMALL_TALK_CHARS = 60
 _EMOJI_CODE = re.compile(r":[a-z0-9_+'-]+:(?::skin-tone-\d:)?", re.IGNORECASE)
 _UNREADABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd\udc80-\udcff]")
 _QUESTION_MARK = re.compile(r"[??]")
+# A letter typed three times or more is one letter drawn out ("hiii"); English doubles only ("hello").
+_DRAWN_OUT = re.compile(r"([A-Za-z])\1{2,}")
 
 _ENGLISH = [
     # greetings and goodbyes
@@ -58,6 +60,20 @@ _ENGLISH = [
     "who made you", "who built you", "who created you", "who wrote you", "who are", "made", "built",
     "created", "what's your name", "whats your name", "your name", "name", "how old are you", "old",
     "or", "alive", "real", "smart", "funny", "chatgpt", "gpt", "siri",
+    # how the day goes, how people feel, and what they call each other
+    "how's your day going", "how is your day going", "how's your day been", "day", "going", "doing", "been",
+    "how r u", "r u", "u", "ur", "wassup", "whaddup", "good bot", "nice bot", "bad bot", "buddy", "mate",
+    "pal", "friend", "friends", "dude", "y'all", "yall", "happy monday", "tgif", "weekend", "coffee", "lunch",
+    "you saved my day", "saved my day", "you saved me", "appreciate you", "much love", "kudos", "bravo",
+    "brilliant", "excellent", "fantastic", "wonderful", "sweet", "neat", "gotcha", "understood", "noted",
+    "roger", "roger that", "will do", "sounds good", "makes sense", "fair enough", "i see", "interesting",
+    "oops", "ugh", "yay", "woohoo", "ta", "thnx", "thanx", "tks", "pls", "plz", "brb", "gtg", "g2g",
+    "good luck", "merci", "gracias", "danke", "ciao", "hola", "bonjour", "ni hao", "nihao", "beep boop",
+    "are you awake", "are you online", "awake", "online", "can you hear me", "is this thing on",
+    "anybody home", "tell me a joke", "a joke", "joke", "i'm bored", "bored", "tired", "sleepy", "hungry",
+    "happy", "sad", "ready", "let's go", "lets go", "again", "too", "as well", "back", "welcome back",
+    "you're awesome", "you are awesome", "you're amazing", "you're great", "you're so smart", "are",
+    "my", "friend", "going on", "all good", "all set", "everything", "with", "how", "how's", "hows",
 ]  # fmt: skip
 _CHINESE = [
     "你好", "您好", "你们好", "大家好", "哈喽", "哈啰", "嗨", "嘿", "在吗", "在么", "在嘛", "在不在", "在",
@@ -82,6 +98,17 @@ _CHINESE = [
     "你是", "是", "还是", "机器人吗", "真人", "人工智能", "ai", "人", "谁做的", "谁开发的", "谁写的", "谁造的",
     "谁", "做的", "开发", "开发的", "你叫什么", "叫什么", "叫啥", "名字", "你几岁", "几岁", "聪明", "智能",
     "chatgpt", "gpt", "累不累", "累吗", "心情", "今天", "的", "不",
+    # how the day goes, how people feel, and what they call each other
+    "大家早", "各位好", "各位", "大家", "同学们", "小伙伴们", "小伙伴", "朋友们", "朋友", "亲们", "亲", "老铁",
+    "兄弟", "姐妹", "老师", "过得怎么样", "过得", "还好吗", "开心", "高兴", "无聊", "好无聊", "累", "好累",
+    "困", "好困", "饿了", "下班快乐", "周末快乐", "中秋快乐", "国庆快乐", "圣诞快乐", "元旦快乐", "春节快乐",
+    "新春快乐", "恭喜发财", "你真棒", "真棒", "可爱", "好可爱", "你真聪明", "厉害了", "牛哇", "yyds", "绝了",
+    "太强了", "强", "给你点赞", "辛苦啦", "谢谢哈", "谢了哈", "感谢哈", "多谢啦", "好嘞", "嗯呢", "对的",
+    "了解", "了解了", "收到收到", "ok的", "可以的", "没毛病", "懂", "晓得了", "明白啦", "拜拜啦", "先这样",
+    "回聊", "改天聊", "晚安啦", "早点休息", "休息", "讲个笑话", "笑话", "讲个", "陪我聊聊", "聊聊", "聊天",
+    "聊会儿", "在干嘛", "忙不忙", "吃饭没", "吃饭了没", "你多大了", "多大", "有名字吗", "都", "也", "又",
+    "还", "就", "哈", "嘞", "咯", "噢", "诶", "欸", "唉", "哎", "嘻", "呜", "呐", "要", "周一", "周二", "周三",
+    "周四", "周五", "周六", "周日", "周末", "星期一", "星期五", "礼拜五", "明天", "又是",
 ]  # fmt: skip
 
 
@@ -98,6 +125,7 @@ _CHIT_CHAT = re.compile(
 def _words(text: str) -> str:
     """The words of a message: emoji and punctuation become spaces, curly apostrophes straight."""
     text = _EMOJI_CODE.sub(" ", normalize_spaces(text)).replace("\u2019", "'")
+    text = _DRAWN_OUT.sub(r"\1", text)  # "hiii", "heyyy", "thanksss"
     return "".join(ch if ch.isalnum() or ch in "'@" else " " for ch in text).strip()
 
 
