@@ -226,12 +226,15 @@ class HybridSearcher:
             str(records.metadatas[i]["text"]) for i, kind in enumerate(kinds) if kind == "background"
         )
         # Specifics (an algorithm, a formula, a tool's setup…) that no indexed document ever names.
-        self._absent_specifics = [
-            word for word in _specifics() if word not in self._corpus_text_lower and not glossary.expand(word)
-        ]
+        self._absent_specifics = [word for word in _specifics() if not self._names(word, glossary)]
         self._embed_word = lru_cache(maxsize=1024)(
             lambda word: np.asarray(embed_query(word), dtype=np.float32)
         )
+
+    def _names(self, word: str, glossary: Glossary) -> bool:
+        """Whether the documents speak of `word`, in its own words or the glossary's ("dashboard": 看板)."""
+        corpus = self._corpus_text_lower
+        return word in corpus or any(meaning.lower() in corpus for meaning in glossary.expand(word))
 
     def _per_chunk(self, records: StoredRecords, kinds: list[str], kind: str, dim: int) -> np.ndarray:
         """The vector of each chunk's section (or heading), row-aligned with the chunks."""

@@ -198,3 +198,12 @@ def test_a_documents_opening_answers_only_questions_about_the_whole() -> None:
     found = opening_and_section()
     assert found.search("拉新是做什么的?").sections()[0] == SECTION
     assert found.search("手册都覆盖了拉新的哪些内容?").sections()[0] == "手册"
+
+
+def test_a_specific_the_glossary_puts_in_the_documents_words_is_theirs() -> None:
+    # "dashboard" where a team's handbook says 看板: the glossary's meaning is in the documents.
+    translated = searcher(Glossary({("tool",): ("渠道",)}, {}))
+    assert translated.search("Which tool helps 拉新?").missing_subject is None
+    # A meaning the documents never use does not make the specific theirs.
+    elsewhere = searcher(Glossary({("tool",): ("看板",)}, {}))
+    assert elsewhere.search("Which tool helps 拉新?").missing_subject == "tool"
