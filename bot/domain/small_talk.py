@@ -74,6 +74,12 @@ _ENGLISH = [
     "happy", "sad", "ready", "let's go", "lets go", "again", "too", "as well", "back", "welcome back",
     "you're awesome", "you are awesome", "you're amazing", "you're great", "you're so smart", "are",
     "my", "friend", "going on", "all good", "all set", "everything", "with", "how", "how's", "hows",
+    # introductions, languages, moods, and what people say to a bot that let them down
+    "i'm new", "im new", "new here", "i am new", "just joined", "my name is", "call me", "do you speak",
+    "speak", "english", "chinese", "mandarin", "having a bad day", "bad day", "rough day", "long day",
+    "stressed", "i'm sad", "i'm happy", "what's your favorite", "favorite", "favourite", "color", "food",
+    "do you like", "like me", "stupid", "dumb", "useless", "you suck", "sucks", "bad", "annoying", "boring",
+    "wrong", "lol no", "not helpful", "try again", "never mind then", "forget it", "whatever", "meh",
 ]  # fmt: skip
 _CHINESE = [
     "你好", "您好", "你们好", "大家好", "哈喽", "哈啰", "嗨", "嘿", "在吗", "在么", "在嘛", "在不在", "在",
@@ -109,6 +115,11 @@ _CHINESE = [
     "聊会儿", "在干嘛", "忙不忙", "吃饭没", "吃饭了没", "你多大了", "多大", "有名字吗", "都", "也", "又",
     "还", "就", "哈", "嘞", "咯", "噢", "诶", "欸", "唉", "哎", "嘻", "呜", "呐", "要", "周一", "周二", "周三",
     "周四", "周五", "周六", "周日", "周末", "星期一", "星期五", "礼拜五", "明天", "又是",
+    # introductions, languages, moods, and what people say to a bot that let them down
+    "我是新来的", "新来的", "刚来", "刚入职", "初来乍到", "请多关照", "多多关照", "多指教", "请多指教", "我叫",
+    "会说英文吗", "会说英语吗", "说英文", "说英语", "说中文", "英文", "英语", "中文", "心情不好", "不开心", "难过",
+    "烦", "好烦", "烦死了", "压力好大", "压力大", "喜欢什么", "喜欢", "最喜欢", "笨", "好笨", "真笨", "傻",
+    "垃圾", "没用", "不行", "差评", "答非所问", "算了", "随便", "无语", "不对", "错了", "重来", "再试试",
 ]  # fmt: skip
 
 

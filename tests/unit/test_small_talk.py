@@ -76,6 +76,14 @@ from bot.domain.small_talk import is_small_talk, small_talk_language, small_talk
         "早上好!今天也要加油哦",
         "收到收到,谢谢老师",
         "讲个笑话",
+        # Introductions, languages, moods, and a bot that let someone down.
+        "你好,我是新来的,请多关照",
+        "hi, I'm new here",
+        "do you speak chinese?",
+        "今天好累啊,压力好大",
+        "你好笨啊",
+        "not helpful",
+        "算了算了",
     ],
 )
 def test_greetings_and_chit_chat_are_small_talk(text: str) -> None:
@@ -113,6 +121,9 @@ def test_greetings_and_chit_chat_are_small_talk(text: str) -> None:
         "我们的活动都好无聊怎么办",
         "周五要做什么活动",
         "聊聊拉新",
+        "我是新来的运营,拉新怎么做",
+        "用英文写文案可以吗",
+        "用户不喜欢我们的内容",
         "",
         "   ",
         "hi\x00",
