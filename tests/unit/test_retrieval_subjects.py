@@ -28,21 +28,30 @@ def embed(text: str) -> np.ndarray:
     return vector / np.linalg.norm(vector)
 
 
-def searcher(glossary: Glossary | None = None) -> HybridSearcher:
-    rows = [
-        ("c1", "chunk", "knowledge/p.md", SECTION, "拉新要先选好渠道,渠道决定新用户的质量。"),
-        ("c2", "chunk", "knowledge/p.md", OTHER, "运营总监要对整个团队的结果负责。"),
-        ("bg-0", "background", "opsbot:background", "", "跳槽时薪资谈判要先了解行业水平。"),
-        ("bg-1", "background", "opsbot:background", "", "The salary band depends on the city."),
-    ]
+BACKGROUND = ("bg-0", "background", "opsbot:background", "", "跳槽时薪资谈判要先了解行业水平。")
+
+
+def searcher_over(
+    rows: list[tuple[str, str, str, str, str]], glossary: Glossary | None = None
+) -> HybridSearcher:
+    """A searcher over (id, kind, source, section, text) rows, embedded with the three-topic `embed`."""
     metadatas = [
         {"kind": kind, "source": source, "section": section, "text": text, "position": i}
         for i, (_, kind, source, section, text) in enumerate(rows)
     ]
     vectors = np.vstack([embed(text) for *_, text in rows])
-    return HybridSearcher(
-        StoredRecords([row[0] for row in rows], metadatas, vectors), glossary or Glossary({}, {}), embed
-    )
+    records = StoredRecords([row[0] for row in rows], metadatas, vectors)
+    return HybridSearcher(records, glossary or Glossary({}, {}), embed)
+
+
+def searcher(glossary: Glossary | None = None) -> HybridSearcher:
+    rows = [
+        ("c1", "chunk", "knowledge/p.md", SECTION, "拉新要先选好渠道,渠道决定新用户的质量。"),
+        ("c2", "chunk", "knowledge/p.md", OTHER, "运营总监要对整个团队的结果负责。"),
+        BACKGROUND,
+        ("bg-1", "background", "opsbot:background", "", "The salary band depends on the city."),
+    ]
+    return searcher_over(rows, glossary)
 
 
 def test_a_homophone_typo_is_read_as_the_word_it_sounds_like() -> None:
@@ -122,17 +131,8 @@ def test_asking_how_much_is_answered_only_by_a_section_that_gives_a_figure() -> 
 
 
 def test_a_section_that_gives_a_figure_answers_how_much() -> None:
-    rows = [
-        ("c1", "chunk", "knowledge/p.md", SECTION, "拉新渠道的成本控制在每个新用户 5 元以内。"),
-        ("bg-0", "background", "opsbot:background", "", "跳槽时薪资谈判要先了解行业水平。"),
-    ]
-    metadatas = [
-        {"kind": kind, "source": source, "section": section, "text": text, "position": i}
-        for i, (_, kind, source, section, text) in enumerate(rows)
-    ]
-    vectors = np.vstack([embed(text) for *_, text in rows])
-    found = HybridSearcher(
-        StoredRecords([row[0] for row in rows], metadatas, vectors), Glossary({}, {}), embed
+    found = searcher_over(
+        [("c1", "chunk", "knowledge/p.md", SECTION, "拉新渠道的成本控制在每个新用户 5 元以内。"), BACKGROUND]
     )
     assert found.search("拉新渠道的成本控制在多少元以内合适?").covered
 
@@ -183,15 +183,9 @@ def opening_and_section() -> HybridSearcher:
     rows = [
         ("c0", "chunk", "knowledge/p.md", "手册", "拉新是做什么的?本手册介绍拉新、留存和总监。"),
         ("c1", "chunk", "knowledge/p.md", SECTION, "拉新是做什么的:为产品带来新用户,靠渠道。"),
-        ("bg-0", "background", "opsbot:background", "", "跳槽时薪资谈判要先了解行业水平。"),
+        BACKGROUND,
     ]
-    metadatas = [
-        {"kind": kind, "source": source, "section": section, "text": text, "position": i}
-        for i, (_, kind, source, section, text) in enumerate(rows)
-    ]
-    vectors = np.vstack([embed(text) for *_, text in rows])
-    glossary = Glossary({}, {"覆盖": ("@overview",)})
-    return HybridSearcher(StoredRecords([row[0] for row in rows], metadatas, vectors), glossary, embed)
+    return searcher_over(rows, Glossary({}, {"覆盖": ("@overview",)}))
 
 
 def test_a_documents_opening_answers_only_questions_about_the_whole() -> None:
