@@ -5,12 +5,10 @@ The weights and the coverage threshold were chosen by measurement (benchmarks/re
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 
@@ -22,6 +20,7 @@ from bot.knowledge.glossary import Glossary
 from bot.knowledge.indexer import section_tail
 from bot.knowledge.splitter import SECTION_SEPARATOR
 from bot.knowledge.store import StoredRecords
+from bot.knowledge.subjects import MissingSubjects, asks_for_figure, gives_a_figure
 from bot.knowledge.text import tokenize
 from bot.knowledge.typos import SoundAlikes
 
@@ -43,11 +42,6 @@ COVERAGE_THRESHOLD = 0.010
 # unfamiliar Chinese words (薪资 0.013, 规则 0.012) vs. answerable questions (海报 0.016, 设计 0.020).
 NAME_CHECK_BELOW = 0.05
 SUBJECT_CHECK_BELOW = 0.015
-# An unfamiliar Chinese word is the missing subject when, asked alone, it is closer to the background
-# than to the documents by this much (dev: 薪资 −0.028, 规则 −0.022; 知道 +0.005).
-SUBJECT_FLOOR = -0.02
-# At most this many unfamiliar words are embedded alone per question (each costs one query embedding).
-SUBJECT_PROBES = 3
 # Not covered, but relevant enough that the passages are worth listing as related reading (dev).
 NEAR_FLOOR = 0.0
 # A cited section is quoted whole when short; a long one only by its best chunks, up to this size.
@@ -61,74 +55,6 @@ OVERVIEW_BONUS = 0.25
 OPENING_PENALTY = 0.1
 
 QueryEmbedder = Callable[[str], np.ndarray]
-
-# A name in capitals (GDPR, CRM, D7): the documents' own would be in their vocabulary.
-_ACRONYM = re.compile(r"(?<![A-Za-z0-9])[A-Z0-9]*(?:[A-Z]{2}|[A-Z][0-9]|[0-9][A-Z])[A-Z0-9]*(?![A-Za-z0-9])")
-# A capitalised name inside a sentence (Canva, Xiaohongshu, Salesforce): a product, place or company.
-_PROPER_NAME = re.compile(r"(?<![A-Za-z0-9])[A-Z][a-z]+(?:[A-Z][a-z]+)*(?![A-Za-z0-9])")
-_SENTENCE_START = tuple(".!?:;—-\"'(“‘")
-# Capitalised words that name no subject of a question: when, in which language, where it is asked.
-_NOT_SUBJECTS = frozenset(
-    [
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "english",
-        "chinese",
-        "mandarin",
-        "slack",
-        "opsbot",
-    ]
-)
-_CJK_WORD = re.compile(r"^[\u3400-\u9fff]{2,}$")
-# Characters that end a phrase rather than qualify the noun after them (的规则, 用算法, 怎么配置).
-_GRAMMAR_CHARS = set("的了是么个被把用在和与及要怎如何什啥哪该能会去来做有")
-# A question asking for an amount (a price, a ratio, a threshold) is answered only by a passage that
-# gives one: the documents explain how to think about a cost, rarely how much it should be.
-_ASKS_FOR_FIGURE = re.compile(
-    r"多少(?:钱|元|块)|几(?:块钱|元|毛钱|分钱|角钱)"
-    r"|(?:比例|比列|比率|预算|费用|成本|价格|价钱|佣金|提成|抽成|门槛|阈值)[^,。?!?!]{0,8}(?:多少|几)"
-    r"|(?:多少|几)[^,。?!?!]{0,4}(?:合适|合理|正常|健康|达标|及格)"
-    # How often (一天推几条, 每周发几次): a frequency is a figure too.
-    r"|(?:一天|每天|天天|一周|每周|一个月|每月)[^,。?!?!]{0,6}(?:几|多少)(?:条|次|篇|回)"
-    r"|\bhow much\b|\bwhat (?:ratio|percentage|rate|budget)\b",
-    re.IGNORECASE,
-)
-_GIVES_A_FIGURE = re.compile(r"\d|百分之|[一二三四五六七八九十两半]+(?:成|倍|元|块)")
-
-
-@lru_cache(maxsize=1)
-def _specifics() -> tuple[str, ...]:
-    text = (Path(__file__).with_name("specifics.txt")).read_text(encoding="utf-8")
-    return tuple(
-        line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#")
-    )
-
-
-def _proper_names(question: str) -> list[str]:
-    """Capitalised words not at the start of a sentence ("on Xiaohongshu", "用 Canva 做…")."""
-    names = []
-    for match in _PROPER_NAME.finditer(question):
-        before = question[: match.start()].rstrip()
-        if before and not before.endswith(_SENTENCE_START) and match.group(0).lower() not in _NOT_SUBJECTS:
-            names.append(match.group(0))
-    return names
 
 
 @dataclass(frozen=True)
@@ -219,22 +145,14 @@ class HybridSearcher:
             [tokenize(section_tail(c.section)) * 2 + tokenize(c.text) for c in self.chunks]
         )
         corpus_text = "\n".join(f"{c.section}\n{c.text}" for c in self.chunks)
-        self._corpus_text_lower = corpus_text.lower()
         self._sound_alikes = SoundAlikes(self._bm25.vocabulary(), corpus_text)
-        # Plain text, not tokens: segmenting every background passage would slow a cold start.
-        self._background_text = "\n".join(
+        background_text = "\n".join(
             str(records.metadatas[i]["text"]) for i, kind in enumerate(kinds) if kind == "background"
         )
-        # Specifics (an algorithm, a formula, a tool's setup…) that no indexed document ever names.
-        self._absent_specifics = [word for word in _specifics() if not self._names(word, glossary)]
-        self._embed_word = lru_cache(maxsize=1024)(
-            lambda word: np.asarray(embed_query(word), dtype=np.float32)
+        embed_word = lru_cache(maxsize=1024)(lambda word: np.asarray(embed_query(word), dtype=np.float32))
+        self._missing = MissingSubjects(
+            corpus_text, background_text, glossary, lambda word: self._relevance(embed_word(word))
         )
-
-    def _names(self, word: str, glossary: Glossary) -> bool:
-        """Whether the documents speak of `word`, in its own words or the glossary's ("dashboard": 看板)."""
-        corpus = self._corpus_text_lower
-        return word in corpus or any(meaning.lower() in corpus for meaning in glossary.expand(word))
 
     def _per_chunk(self, records: StoredRecords, kinds: list[str], kind: str, dim: int) -> np.ndarray:
         """The vector of each chunk's section (or heading), row-aligned with the chunks."""
@@ -338,19 +256,24 @@ class HybridSearcher:
         known = {word for word in words if not word.startswith("@")} | set(typos)
         if covered:
             # A specific names more of what is missing ("GMV 预测") than the bare name in it ("GMV").
-            missing = self._absent_specific(question)
+            missing = self._missing.specific(question)
             if missing is None and relevance < NAME_CHECK_BELOW:
-                missing = self._missing_subject(question, unknown, known, relevance < SUBJECT_CHECK_BELOW)
+                missing = self._missing.subject(question, unknown, known, relevance < SUBJECT_CHECK_BELOW)
             covered = missing is None
         else:
             # Far from everything: still say what is missing when it can be named ("GMV 预测").
-            missing = self._absent_specific(question) or self._missing_subject(
+            missing = self._missing.specific(question) or self._missing.subject(
                 question, unknown, known, False
             )
         if allowed is not None:
             fused = np.where(allowed, fused, -np.inf)
         passages = self._passages(fused, limit)
-        if covered and _ASKS_FOR_FIGURE.search(question) and not self._gives_a_figure(passages):
+        # The best section must state an amount when the question asks for one.
+        if (
+            covered
+            and asks_for_figure(question)
+            and not (passages and gives_a_figure(passages[0].chunk.text))
+        ):
             covered, missing = False, "具体数字" if detect_language(question) == "zh" else "specific figures"
         near = not covered and relevance >= NEAR_FLOOR
         # A subject no collection mentions (`missing`) is not elsewhere either.
@@ -358,11 +281,6 @@ class HybridSearcher:
         if everywhere is not None and not covered and missing is None:
             elsewhere = self._covered_elsewhere(query, everywhere)
         return SearchResult(passages, relevance, covered, near, missing, elsewhere)
-
-    @staticmethod
-    def _gives_a_figure(passages: list[Passage]) -> bool:
-        """Whether the best section states an amount at all (a digit, 百分之…, 三成, 两倍 …)."""
-        return bool(passages) and bool(_GIVES_A_FIGURE.search(passages[0].chunk.text))
 
     def _covered_elsewhere(
         self, query: np.ndarray, everywhere: tuple[np.ndarray, float, np.ndarray]
@@ -383,67 +301,6 @@ class HybridSearcher:
         background = self._background_by_language[self._chunk_languages[best]]
         background_best = float((background @ query).max()) if len(background) else 0.0
         return float(dense[best]) - background_best
-
-    def _absent_specific(self, question: str) -> str | None:
-        """The specific the question asks for ("推荐算法", "formula") when no document names it, or None.
-
-        One the documents qualify ("office tools" where they speak of office skills, "拉新工具") is
-        theirs to answer, so the word before the specific must be unknown to them too.
-        """
-        lowered = question.lower()
-        for word in self._absent_specifics:
-            if word.isascii():
-                match = re.search(rf"\b{re.escape(word)}\w*", lowered)
-                if not match:
-                    continue
-                previous = re.findall(r"\w+", lowered[: match.start()])[-1:]
-                if previous and len(previous[0]) > 2 and previous[0] in self._corpus_text_lower:
-                    continue
-                return question[match.start() : match.end()]
-            at = lowered.find(word)
-            if at < 0:
-                continue
-            # "推荐算法", "预警模型": the two characters before it say which one, unless they are grammar.
-            before = question[max(at - 2, 0) : at]
-            qualified = len(before) == 2 and _CJK_WORD.match(before) and not set(before) & _GRAMMAR_CHARS
-            if qualified and before in self._corpus_text_lower:
-                continue
-            if qualified:
-                return before + word
-            # "GMV 预测", "配置 Kubernetes": a Latin name right before or after it says which one.
-            name = re.search(r"([A-Za-z][A-Za-z0-9/]*)\s?$", question[:at]) or re.match(
-                r"\s?([A-Za-z][A-Za-z0-9/]*)", question[at + len(word) :]
-            )
-            return f"{name.group(1)} {word}" if name else word
-        return None
-
-    def _missing_subject(
-        self, question: str, unknown: list[str], known: set[str], probe_words: bool
-    ) -> str | None:
-        """A word the question is about that the documents never mention, or None.
-
-        A name in capitals the documents never use is one; so (when `probe_words`) is a Chinese word
-        they never use but the background does, that asked alone sits closer to the background
-        (everything the documents are not) than to them.
-        """
-        vocabulary = self._corpus_text_lower
-        names: list[str] = _ACRONYM.findall(question) + _proper_names(question)
-        for name in names:
-            if name.lower() not in vocabulary and not self._glossary.expand(name):
-                return name
-        if not probe_words:
-            return None
-        candidates = [
-            word
-            for word in dict.fromkeys(unknown)
-            if _CJK_WORD.match(word)
-            and word in self._background_text
-            and not any(word in k or k in word for k in known)
-        ]
-        probed = sorted(candidates, key=len, reverse=True)[:SUBJECT_PROBES]
-        missing = [word for word in probed if self._relevance(self._embed_word(word)) <= SUBJECT_FLOOR]
-        # A Chinese noun phrase ends with its head (平均薪资 is about 薪资): the last such word is the subject.
-        return max(missing, key=lambda word: question.rfind(word)) if missing else None
 
     def _passages(self, fused: np.ndarray, limit: int) -> list[Passage]:
         """One passage per section, best first: its closest chunks, in document order."""

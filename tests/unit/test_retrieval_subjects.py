@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.knowledge import search
+from bot.knowledge import search, subjects
 from bot.knowledge.glossary import Glossary
 from bot.knowledge.search import HybridSearcher
 from bot.knowledge.store import StoredRecords
@@ -96,7 +96,7 @@ def test_a_word_only_the_background_knows_is_the_missing_subject(monkeypatch: py
 def test_a_close_question_is_never_second_guessed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(search, "COVERAGE_THRESHOLD", -1.0)
     monkeypatch.setattr(search, "SUBJECT_CHECK_BELOW", -0.5)  # this question's relevance is above it
-    monkeypatch.setattr(search, "_specifics", lambda: ())  # only the embedding probe is under test
+    monkeypatch.setattr(subjects, "_specifics", lambda: ())  # only the embedding probe is under test
     result = searcher().search("拉新岗位的薪资怎么谈?")
     assert result.covered and result.missing_subject is None
 
