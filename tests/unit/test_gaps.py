@@ -411,3 +411,9 @@ def test_a_thumbs_down_on_ones_own_not_covered_answer_is_one_gap_with_the_reason
     assert setup.service.give_reason(answer_id, "U0ALICE", "想知道抽成比例")
     [only] = setup.store.gaps.values()
     assert (only.kind, only.reason) == (NOT_COVERED, "想知道抽成比例")
+
+
+def test_a_compound_the_segmenter_learns_does_not_make_questions_less_alike() -> None:
+    # The segmenter gives 活动预热 beside its parts once the glossary teaches it the compound.
+    assert similar({"活动", "上线", "预热"}, {"活动", "预热", "活动预热", "做"})
+    assert not similar({"活动", "策划", "活动策划"}, {"活动", "复盘"})
