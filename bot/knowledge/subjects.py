@@ -32,7 +32,18 @@ _NOT_SUBJECTS = frozenset([
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
     "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
     "english", "chinese", "mandarin", "slack", "opsbot",
+    # holidays a campaign is planned around ("our Double Eleven campaign", "before Christmas")
+    "christmas", "valentine", "valentines", "halloween", "easter", "thanksgiving", "double", "eleven",
+    "twelve", "singles", "black", "new", "year", "spring", "festival", "national", "labor", "labour",
+    "mid", "autumn", "day", "lunar",
 ])  # fmt: skip
+# Acronyms that name a person, a time or a chat habit, never what a question is about ("our CEO",
+# "Q3 的活动", "10AM 上线", "FYI").
+_ORDINARY_ACRONYMS = frozenset([
+    "ceo", "cto", "coo", "cfo", "cmo", "cpo", "cxo", "hr", "it", "ai", "ok", "fyi", "asap", "eod", "eow",
+    "tbd", "b2b", "b2c", "2b", "2c", "cny", "q1", "q2", "q3", "q4", "h1", "h2",
+])  # fmt: skip
+_CLOCK_TIME = re.compile(r"\d{1,2}(?:am|pm)")
 _CJK_WORD = re.compile(r"^[\u3400-\u9fff]{2,}$")
 # Characters that end a phrase rather than qualify the noun after them (的规则, 用算法, 怎么配置).
 _GRAMMAR_CHARS = set("的了是么个被把用在和与及要怎如何什啥哪该能会去来做有")
@@ -66,6 +77,11 @@ def asks_for_figure(question: str) -> bool:
 def gives_a_figure(text: str) -> bool:
     """Whether a passage states an amount at all (a digit, 百分之…, 三成, 两倍 …)."""
     return _GIVES_A_FIGURE.search(text) is not None
+
+
+def _is_ordinary(acronym: str) -> bool:
+    lowered = acronym.lower()
+    return lowered in _ORDINARY_ACRONYMS or _CLOCK_TIME.fullmatch(lowered) is not None
 
 
 def proper_names(question: str) -> list[str]:
@@ -149,8 +165,9 @@ class MissingSubjects:
         to the background (everything the documents are not) than to them. Words the glossary or a
         typo correction read (`known`) are never probed.
         """
-        names: list[str] = _ACRONYM.findall(question)
-        for name in names + proper_names(question):
+        acronyms: list[str] = _ACRONYM.findall(question)
+        names = [name for name in acronyms if not _is_ordinary(name)] + proper_names(question)
+        for name in names:
             if name.lower() not in self._vocabulary and not self._glossary.expand(name):
                 return name
         if not probe_words:

@@ -201,3 +201,21 @@ def test_a_specific_the_glossary_puts_in_the_documents_words_is_theirs() -> None
     # A meaning the documents never use does not make the specific theirs.
     elsewhere = searcher(Glossary({("tool",): ("看板",)}, {}))
     assert elsewhere.search("Which tool helps 拉新?").missing_subject == "tool"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Our CEO asked how 拉新 渠道 works",
+        "Q3 的拉新渠道怎么选?",
+        "拉新渠道 10AM 上线合适吗",
+        "Which 拉新 渠道 for our Double Eleven campaign?",
+        "FYI 拉新渠道要换吗",
+    ],
+)
+def test_people_times_and_holidays_are_no_missing_subject(
+    monkeypatch: pytest.MonkeyPatch, question: str
+) -> None:
+    monkeypatch.setattr(search, "NAME_CHECK_BELOW", 2.0)
+    monkeypatch.setattr(search, "SUBJECT_CHECK_BELOW", -1.0)
+    assert searcher().search(question).missing_subject is None
