@@ -111,6 +111,29 @@ class RunningBot:
             headers.update({"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"})
         return self.post(body, "application/json", headers)
 
+    def message_action(
+        self,
+        action: dict[str, Any],
+        user: str,
+        channel: str,
+        response: str,
+        blocks: list[dict[str, Any]] | None = None,
+    ) -> Reply:
+        """A block_actions click on the channel message opsbot posted (ts 1800000001.000100)."""
+        payload = {
+            "type": "block_actions",
+            "team": {"id": TEAM_ID},
+            "user": {"id": user},
+            "api_app_id": "A0OPSBOT",
+            "channel": {"id": channel},
+            "container": {"type": "message", "channel_id": channel, "message_ts": "1800000001.000100"},
+            "message": {"ts": "1800000001.000100", "blocks": blocks or []},
+            "response_url": self.slack.response_url(response),
+            "actions": [action],
+        }
+        body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
+        return self.post(body, "application/x-www-form-urlencoded")
+
     def action(self, action_id: str, value: str, user: str = "U0BOB", response: str = "a1") -> Reply:
         payload = {
             "type": "block_actions",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import urllib.parse
 from typing import Any
 
 import pytest
@@ -24,19 +22,8 @@ def calendar_button(blocks: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def click(bot: RunningBot, campaign_id: str, user: str, channel: str = "C0CAMPAIGN") -> Reply:
-    payload = {
-        "type": "block_actions",
-        "team": {"id": "T0000001"},
-        "user": {"id": user},
-        "api_app_id": "A0OPSBOT",
-        "channel": {"id": channel},
-        "container": {"type": "message", "channel_id": channel, "message_ts": "1800000001.000100"},
-        "message": {"ts": "1800000001.000100", "blocks": []},
-        "response_url": bot.slack.response_url("ics"),
-        "actions": [{"type": "button", "action_id": EXPORT_ICS, "block_id": "b1", "value": campaign_id}],
-    }
-    body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
-    return bot.post(body, "application/x-www-form-urlencoded")
+    action = {"type": "button", "action_id": EXPORT_ICS, "block_id": "b1", "value": campaign_id}
+    return bot.message_action(action, user, channel, "ics")
 
 
 def replies(bot: RunningBot, name: str = "ics") -> str:

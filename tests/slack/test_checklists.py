@@ -41,26 +41,13 @@ def tick(
     block = next(b for b in message_blocks if b.get("block_id") == block_id)
     element = block["elements"][0]
     options = {o["value"]: o for o in element["options"]}
-    payload = {
-        "type": "block_actions",
-        "team": {"id": "T0000001"},
-        "user": {"id": user},
-        "api_app_id": "A0OPSBOT",
-        "channel": {"id": channel},
-        "container": {"type": "message", "channel_id": channel, "message_ts": "1800000001.000100"},
-        "message": {"ts": "1800000001.000100", "blocks": message_blocks},
-        "response_url": bot.slack.response_url("tick"),
-        "actions": [
-            {
-                "type": "checkboxes",
-                "action_id": element["action_id"],
-                "block_id": block_id,
-                "selected_options": [options[value] for value in selected],
-            }
-        ],
+    action = {
+        "type": "checkboxes",
+        "action_id": element["action_id"],
+        "block_id": block_id,
+        "selected_options": [options[value] for value in selected],
     }
-    body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
-    return bot.post(body, "application/x-www-form-urlencoded")
+    return bot.message_action(action, user, channel, "tick", message_blocks)
 
 
 def test_the_checklist_is_posted_in_the_channel_with_stages_owners_and_progress(bot: RunningBot) -> None:
