@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from benchmarks.learning_documents import make_docx, make_markdown, make_pdf
+from benchmarks.workspace import OpenWorkspace
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "青橙会员日的优惠券核销率是多少?"
@@ -150,24 +151,6 @@ def learn_and_ask(
             if self.stored is not None:
                 self.stored()
 
-    class Editor:
-        """The one person who teaches here; nobody is an admin or in a group."""
-
-        def timezone_of(self, user: str) -> str | None:
-            return None
-
-        def is_admin(self, user: str) -> bool:
-            return False
-
-        def is_member(self, channel: str, user: str) -> bool:
-            return True
-
-        def is_person(self, user: str) -> bool:
-            return True
-
-        def group_members(self, group: str) -> frozenset[str]:
-            return frozenset()
-
     with tempfile.TemporaryDirectory(prefix="opsbot-learning-") as tmp:
         settings = Settings(
             data_dir=Path(tmp) / "data",
@@ -201,7 +184,7 @@ def learn_and_ask(
         service = KnowledgeService(
             sources=sources,
             editors=KnowledgeEditors.parse(EDITOR),
-            people=Editor(),
+            people=OpenWorkspace(),  # the one person who teaches here
             clock=container.clock,
             max_upload_mb=50,
             on_learned=refresh_timed,

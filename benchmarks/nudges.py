@@ -32,6 +32,7 @@ import psycopg
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
+from benchmarks.workspace import OpenWorkspace
 from bot.adapters.checklist_store import SqlChecklistStore
 from bot.adapters.database import make_engine
 from bot.adapters.delivery_store import SqlDeliveries
@@ -48,7 +49,7 @@ FRIDAY_10 = datetime(2026, 12, 4, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 CALENDAR = ChinaWorkCalendar()
 
 
-class CountingPeople:
+class CountingPeople(OpenWorkspace):
     """Slack's users.info as the nudges use it: every time-zone lookup counted."""
 
     def __init__(self, zones: dict[str, str]) -> None:
@@ -58,18 +59,6 @@ class CountingPeople:
     def timezone_of(self, user: str) -> str | None:
         self.lookups += 1
         return self.zones.get(user)
-
-    def is_admin(self, user: str) -> bool:
-        return False
-
-    def is_member(self, channel: str, user: str) -> bool:
-        return True
-
-    def is_person(self, user: str) -> bool:
-        return True
-
-    def group_members(self, group: str) -> frozenset[str]:
-        return frozenset()
 
 
 class CountingPoster:
