@@ -132,10 +132,10 @@ class FakeChecklistStore:
         return summaries
 
     def save_review(
-        self, campaign_id: str, author: str, answers: list[tuple[str, str]], created_at: float | None = None
+        self, campaign_id: str, author: str, answers: list[tuple[str, str]], created_at: float
     ) -> int:
         self.reviews.append((campaign_id, author, answers))
-        self.review_times.append(0.0 if created_at is None else created_at)
+        self.review_times.append(created_at)
         return len(self.reviews)
 
     def reviews_of_kind(self, kind: str, channel: str, limit: int) -> list[CampaignReview]:

@@ -211,15 +211,16 @@ class SqlChecklistStore(CampaignQueries):
         return Checklist(campaign, stages, json.loads(row["notes"]))
 
     def save_review(
-        self, campaign_id: str, author: str, answers: list[tuple[str, str]], created_at: float | None = None
+        self, campaign_id: str, author: str, answers: list[tuple[str, str]], created_at: float
     ) -> int:
+        """`created_at` comes from the caller's clock, so reviews sort the same in tests and in any year."""
         with self._engine.begin() as db:
             result = db.execute(
                 insert(campaign_reviews).values(
                     campaign_id=campaign_id,
                     author=author,
                     answers=json.dumps(answers, ensure_ascii=False),
-                    created_at=time.time() if created_at is None else created_at,
+                    created_at=created_at,
                 )
             )
             return int(result.inserted_primary_key[0]) if result.inserted_primary_key else 0

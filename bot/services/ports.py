@@ -81,9 +81,9 @@ class ChecklistStore(Protocol):
         ...
 
     def save_review(
-        self, campaign_id: str, author: str, answers: list[tuple[str, str]], created_at: float | None = None
+        self, campaign_id: str, author: str, answers: list[tuple[str, str]], created_at: float
     ) -> int:
-        """The review's id; `created_at` is the app clock's time (the machine's when not given)."""
+        """The review's id; `created_at` is the app clock's time."""
         ...
 
     def reviews_of_kind(self, kind: str, channel: str, limit: int) -> list[CampaignReview]:
